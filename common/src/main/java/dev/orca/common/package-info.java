@@ -1,0 +1,2 @@
+/** What every Orca service shares. */
+package dev.orca.common;

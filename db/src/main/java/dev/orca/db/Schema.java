@@ -1,0 +1,5 @@
+package dev.orca.db;
+
+public final class Schema {
+  private Schema() {}
+}

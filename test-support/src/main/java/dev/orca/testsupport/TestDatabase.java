@@ -1,0 +1,26 @@
+package dev.orca.testsupport;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+
+/** One PostgreSQL database a test may use, with the URL forms each client wants. */
+public record TestDatabase(String host, int port, String name, String username, String password) {
+
+  /** The form services read from {@code ORCA_DB_URL}: {@code postgresql://host:port/name}. */
+  public String url() {
+    return "postgresql://" + host + ":" + port + "/" + name;
+  }
+
+  public String jdbcUrl() {
+    return "jdbc:" + url();
+  }
+
+  public String r2dbcUrl() {
+    return "r2dbc:" + url();
+  }
+
+  public Connection connect() throws SQLException {
+    return DriverManager.getConnection(jdbcUrl(), username, password);
+  }
+}

@@ -1,0 +1,2 @@
+/** Real PostgreSQL and Kafka for integration tests. */
+package dev.orca.testsupport;
