@@ -61,13 +61,19 @@ final class ServerStarter {
     }
   }
 
-  /** The exception's message, with its root cause when that says more. */
+  /** The exception's message, with its root cause when that says more; wrappers such as ExecutionException are skipped. */
   static String describe(Throwable e) {
-    Throwable root = e;
+    Throwable shown = e;
+    while ((shown instanceof java.util.concurrent.ExecutionException || shown instanceof java.util.concurrent.CompletionException)
+        && shown.getCause() != null) {
+      shown = shown.getCause();
+    }
+    Throwable root = shown;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    String message = e.getClass().getSimpleName() + ": " + e.getMessage();
-    return root == e ? message : message + " (caused by " + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    String message = shown.getClass().getSimpleName() + ": " + shown.getMessage();
+    boolean rootAddsNothing = root == shown || root.getMessage() == null || String.valueOf(shown.getMessage()).contains(root.getMessage());
+    return rootAddsNothing ? message : message + " (caused by " + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
   }
 }

@@ -55,6 +55,15 @@ class ServerStarterTest {
     assertThat(TestPostgres.databaseName("x".repeat(100), 12, 123456)).hasSize(63).endsWith("_12_123456");
   }
 
+  @Test
+  void failureDescriptionsSkipWrappersAndRepeatNothing() {
+    var timeout = new java.util.concurrent.TimeoutException("Timed out waiting for a node assignment");
+    assertThat(ServerStarter.describe(new java.util.concurrent.ExecutionException(timeout)))
+        .isEqualTo("TimeoutException: Timed out waiting for a node assignment");
+    assertThat(ServerStarter.describe(new IllegalStateException("connect failed", new java.net.ConnectException("refused"))))
+        .isEqualTo("IllegalStateException: connect failed (caused by ConnectException: refused)");
+  }
+
   private static ServerProvider<String> failing(String description, String message) {
     return new ServerProvider<>() {
       @Override
