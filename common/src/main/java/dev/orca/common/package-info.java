@@ -1,2 +1,0 @@
-/** What every Orca service shares. */
-package dev.orca.common;

@@ -1,0 +1,30 @@
+package dev.orca.ingest;
+
+import dev.orca.testsupport.OrcaTestProperties;
+import dev.orca.testsupport.ServiceChecks;
+import dev.orca.testsupport.TestDatabase;
+import dev.orca.testsupport.TestPostgres;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** Ingest starts once the schema it needs is there and Kafka answers. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class IngestApplicationIT {
+  static final TestDatabase db = ServiceChecks.migrated(TestPostgres.get().freshDatabase("ingest_app"));
+
+  @DynamicPropertySource
+  static void servers(DynamicPropertyRegistry registry) {
+    OrcaTestProperties.register(registry, db);
+    OrcaTestProperties.registerKafka(registry);
+  }
+
+  @LocalServerPort int port;
+
+  @Test
+  void isHealthyReadyAndScrapeable() {
+    ServiceChecks.assertHealthyAndScrapeable(port, "event-ingest");
+  }
+}
