@@ -82,7 +82,7 @@ public final class SchemaGate implements SmartInitializingSingleton {
     if (e instanceof SchemaBehind behind) {
       return new StartupCheckException(
           "The schema at " + properties.db().url() + " is at version " + behind.found
-              + " but this service needs version " + requiredVersion + " (waited " + properties.schema().waitTimeout() + ").",
+              + " but this service needs version " + requiredVersion + " (waited " + DatabaseFailureAnalyzer.human(properties.schema().waitTimeout()) + ").",
           "Start the orchestrator (it applies the schema) against the same ORCA_DB_URL, or raise ORCA_SCHEMA_WAIT_TIMEOUT.",
           e);
     }
