@@ -1,0 +1,211 @@
+package dev.orca.orchestrator.execution;
+
+import static dev.orca.orchestrator.execution.PostgresExecutionStore.instant;
+import static dev.orca.orchestrator.execution.Sql.bind;
+import static dev.orca.orchestrator.execution.Sql.bindJson;
+
+import io.r2dbc.spi.Readable;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The API's side of executions: starting one (idempotently), asking for cancellation, reading them.
+ * The engine's transitions are in {@link PostgresExecutionStore}.
+ */
+@Repository
+public class ExecutionQueries {
+  private final DatabaseClient db;
+  private final TransactionalOperator tx;
+  private final JsonMapper json;
+
+  public ExecutionQueries(DatabaseClient db, TransactionalOperator tx, JsonMapper json) {
+    this.db = db;
+    this.tx = tx;
+    this.json = json;
+  }
+
+  /** What starting an execution found: the workflow missing or disabled, a new execution, or the existing one for the key. */
+  public sealed interface StartOutcome {
+    record UnknownWorkflow(String name) implements StartOutcome {}
+    record DisabledWorkflow(String name) implements StartOutcome {}
+    record Started(UUID id) implements StartOutcome {}
+    record AlreadyStarted(UUID id) implements StartOutcome {}
+  }
+
+  /**
+   * Creates the execution with its steps (pending) on the workflow's current version, in one
+   * transaction that also wakes the engines; the same {@code idempotencyKey} returns the existing one.
+   */
+  public Mono<StartOutcome> start(String workflow, JsonNode input, String idempotencyKey, String triggeredBy, Long timeoutMs) {
+    UUID id = UUID.randomUUID();
+    return db.sql("SELECT id, version, enabled FROM workflows WHERE name = :name")
+        .bind("name", workflow)
+        .map(row -> new Object[] {row.get("id", UUID.class), row.get("version", Integer.class), row.get("enabled", Boolean.class)})
+        .one()
+        .flatMap(w -> Boolean.TRUE.equals(w[2])
+            ? insert(id, (UUID) w[0], (Integer) w[1], workflow, input, idempotencyKey, triggeredBy, timeoutMs)
+            : Mono.<StartOutcome>just(new StartOutcome.DisabledWorkflow(workflow)))
+        .defaultIfEmpty(new StartOutcome.UnknownWorkflow(workflow))
+        .as(tx::transactional);
+  }
+
+  private Mono<StartOutcome> insert(UUID id, UUID workflowId, int version, String workflow, JsonNode input,
+      String idempotencyKey, String triggeredBy, Long timeoutMs) {
+    var spec = db.sql("""
+        WITH ex AS (
+          INSERT INTO workflow_executions
+            (id, workflow_id, workflow_version, status, input, context, idempotency_key, triggered_by, timeout_at, next_run_at)
+          VALUES (:id, :workflow_id, :version, 'pending', :input,
+                  jsonb_build_object('input', CAST(:input AS jsonb),
+                                     'execution', jsonb_build_object('id', CAST(:id AS uuid), 'workflow', CAST(:workflow AS text), 'version', :version)),
+                  :key, :triggered_by,
+                  CASE WHEN CAST(:timeout_ms AS bigint) IS NULL THEN NULL
+                       ELSE now() + make_interval(secs => CAST(:timeout_ms AS bigint) / 1000.0) END,
+                  now())
+          ON CONFLICT ON CONSTRAINT uq_workflow_executions_workflow_idempotency_key DO NOTHING
+          RETURNING id),
+        steps AS (
+          INSERT INTO workflow_steps (execution_id, step_name, step_index)
+          SELECT ex.id, s.step ->> 'name', s.ord - 1
+          FROM ex, workflow_versions v, jsonb_array_elements(v.definition -> 'steps') WITH ORDINALITY AS s(step, ord)
+          WHERE v.workflow_id = :workflow_id AND v.version = :version
+          RETURNING 1)
+        SELECT ex.id, (SELECT count(*) FROM steps) AS steps, pg_notify('orca_work', CAST(ex.id AS text)) AS notified FROM ex
+        """)
+        .bind("id", id)
+        .bind("workflow_id", workflowId)
+        .bind("version", version)
+        .bind("workflow", workflow);
+    spec = bindJson(spec, "input", input, json);
+    spec = bind(spec, "key", idempotencyKey, String.class);
+    spec = bind(spec, "triggered_by", triggeredBy, String.class);
+    spec = bind(spec, "timeout_ms", timeoutMs, Long.class);
+    Mono<StartOutcome> existing = idempotencyKey == null
+        ? Mono.error(new IllegalStateException("execution insert returned nothing"))
+        : db.sql("SELECT id FROM workflow_executions WHERE workflow_id = :workflow_id AND idempotency_key = :key")
+            .bind("workflow_id", workflowId)
+            .bind("key", idempotencyKey)
+            .map(row -> (StartOutcome) new StartOutcome.AlreadyStarted(row.get("id", UUID.class)))
+            .one();
+    return spec.map(row -> (StartOutcome) new StartOutcome.Started(row.get("id", UUID.class))).one().switchIfEmpty(existing);
+  }
+
+  /** What a cancellation request found. */
+  public enum CancelOutcome { UNKNOWN, ALREADY_FINISHED, REQUESTED_WHILE_RUNNING, REQUESTED_WHILE_WAITING }
+
+  /** Records the request; the caller cancels a waiting execution itself and tells the running replica otherwise. */
+  public Mono<CancelOutcome> requestCancel(UUID id) {
+    return db.sql("""
+            WITH req AS (
+              UPDATE workflow_executions SET cancel_requested_at = coalesce(cancel_requested_at, now())
+              WHERE id = :id AND status IN ('pending', 'running')
+              RETURNING lease_owner IS NOT NULL AND lease_expires_at > now() AS leased)
+            SELECT (SELECT leased FROM req) AS leased, EXISTS (SELECT 1 FROM workflow_executions WHERE id = :id) AS known,
+                   (SELECT count(pg_notify('orca_cancel', CAST(:id AS text))) FROM req) AS notified
+            """)
+        .bind("id", id)
+        .map(row -> {
+          Boolean leased = row.get("leased", Boolean.class);
+          if (leased == null) {
+            return Boolean.TRUE.equals(row.get("known", Boolean.class)) ? CancelOutcome.ALREADY_FINISHED : CancelOutcome.UNKNOWN;
+          }
+          return leased ? CancelOutcome.REQUESTED_WHILE_RUNNING : CancelOutcome.REQUESTED_WHILE_WAITING;
+        })
+        .one();
+  }
+
+  /** The execution and its steps from one statement, so both come from the same snapshot. */
+  public Mono<ExecutionView> find(UUID id) {
+    return db.sql(EXECUTION_COLUMNS.replace("FROM workflow_executions e", """
+              , (SELECT jsonb_agg(jsonb_build_object(
+                    'name', s.step_name, 'index', s.step_index, 'status', s.status, 'input', s.input, 'output', s.output,
+                    'error', s.error, 'durationMs', s.duration_ms, 'retryCount', s.retry_count, 'startedAt', s.started_at,
+                    'completedAt', s.completed_at, 'nextRetryAt', s.next_retry_at) ORDER BY s.step_index)
+                 FROM workflow_steps s WHERE s.execution_id = e.id) AS steps
+            FROM workflow_executions e""") + " WHERE e.id = :id")
+        .bind("id", id)
+        .map(row -> execution(row).withSteps(steps(Sql.readJson(row.get("steps"), json))))
+        .one();
+  }
+
+  private static List<ExecutionView.StepView> steps(JsonNode steps) {
+    List<ExecutionView.StepView> views = new java.util.ArrayList<>();
+    if (steps != null) {
+      for (JsonNode s : steps) {
+        views.add(new ExecutionView.StepView(
+            s.path("name").asString(),
+            s.path("index").asInt(),
+            s.path("status").asString(),
+            nullable(s.get("input")),
+            nullable(s.get("output")),
+            s.path("error").isNull() ? null : s.path("error").asString(),
+            s.path("durationMs").isNull() ? null : s.path("durationMs").asInt(),
+            s.path("retryCount").asInt(),
+            time(s.get("startedAt")),
+            time(s.get("completedAt")),
+            time(s.get("nextRetryAt"))));
+      }
+    }
+    return views;
+  }
+
+  private static JsonNode nullable(JsonNode node) {
+    return node == null || node.isNull() ? null : node;
+  }
+
+  private static Instant time(JsonNode node) {
+    return node == null || node.isNull() ? null : OffsetDateTime.parse(node.asString()).toInstant();
+  }
+
+  /** Newest first; {@code after} is the last (createdAt, id) of the previous page. */
+  public Flux<ExecutionView> list(String workflow, String status, int limit, Instant afterCreatedAt, UUID afterId) {
+    var spec = db.sql(EXECUTION_COLUMNS + """
+         WHERE (CAST(:workflow AS text) IS NULL OR w.name = CAST(:workflow AS text))
+           AND (CAST(:status AS text) IS NULL OR e.status = CAST(:status AS text))
+           AND (CAST(:after_at AS timestamptz) IS NULL OR (e.created_at, e.id) < (CAST(:after_at AS timestamptz), CAST(:after_id AS uuid)))
+         ORDER BY e.created_at DESC, e.id DESC
+         LIMIT :limit
+        """)
+        .bind("limit", limit);
+    spec = bind(spec, "workflow", workflow, String.class);
+    spec = bind(spec, "status", status, String.class);
+    spec = bind(spec, "after_at", afterCreatedAt == null ? null : OffsetDateTime.ofInstant(afterCreatedAt, ZoneOffset.UTC), OffsetDateTime.class);
+    spec = bind(spec, "after_id", afterId, UUID.class);
+    return spec.map(this::execution).all();
+  }
+
+  private static final String EXECUTION_COLUMNS = """
+      SELECT e.id, w.name AS workflow, e.workflow_version, e.status, e.input, e.output, e.error, e.triggered_by,
+             e.idempotency_key, e.created_at, e.started_at, e.completed_at, e.cancel_requested_at
+      FROM workflow_executions e JOIN workflows w ON w.id = e.workflow_id
+      """;
+
+  private ExecutionView execution(Readable row) {
+    String status = row.get("status", String.class);
+    return new ExecutionView(
+        row.get("id", UUID.class),
+        row.get("workflow", String.class),
+        row.get("workflow_version", Integer.class),
+        status,
+        Sql.readJson(row.get("input"), json),
+        Sql.readJson(row.get("output"), json),
+        row.get("error", String.class),
+        row.get("triggered_by", String.class),
+        row.get("idempotency_key", String.class),
+        instant(row, "created_at"),
+        status.equals("pending") ? null : instant(row, "started_at"),
+        instant(row, "completed_at"),
+        instant(row, "cancel_requested_at"),
+        List.of());
+  }
+}

@@ -1,0 +1,344 @@
+package dev.orca.orchestrator.execution;
+
+import static dev.orca.orchestrator.execution.OrcaApiClient.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.orca.orchestrator.testmcp.LocalMcpServer;
+import dev.orca.orchestrator.testmcp.ToolScript;
+import dev.orca.testsupport.OrcaTestProperties;
+import dev.orca.testsupport.TestDatabase;
+import dev.orca.testsupport.TestPostgres;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+
+/** The engine end to end: HTTP API → PostgreSQL → engine → MCP tool server, and back. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class EngineIT {
+  static final TestDatabase db = TestPostgres.get().freshDatabase("engine");
+  static final LocalMcpServer mcp = LocalMcpServer.start();
+  static final AtomicInteger names = new AtomicInteger();
+
+  @DynamicPropertySource
+  static void servers(DynamicPropertyRegistry registry) {
+    OrcaTestProperties.register(registry, db);
+    OrcaTestProperties.registerKafka(registry);
+    registry.add("orca.api.tokens", () -> OrcaApiClient.TOKEN);
+    registry.add("orca.gateway.url", mcp::url);
+    registry.add("orca.engine.poll-interval", () -> "1s");
+  }
+
+  @AfterAll
+  static void stopServer() {
+    mcp.close();
+  }
+
+  @LocalServerPort int port;
+  OrcaApiClient api;
+
+  @BeforeEach
+  void client() {
+    api = new OrcaApiClient(port);
+  }
+
+  private static String unique(String base) {
+    return base + "-" + names.incrementAndGet();
+  }
+
+  @Test
+  void runsThreeStepsWithInterpolationAndAssign() throws Exception {
+    mcp.tool("demo.fetchIssue", args -> Mono.just(ToolScript.structured(
+        json("{'number': " + args.path("number").asInt() + ", 'title': 'Crash on start', 'labels': ['bug']}"))));
+    mcp.tool("demo.createBranch", args -> Mono.just(ToolScript.text("{\"ref\": \"refs/heads/" + args.path("branch").asString() + "\"}")));
+    mcp.tool("demo.comment", args -> Mono.just(ToolScript.text("commented: " + args.path("body").asString())));
+    String wf = unique("issue-to-branch");
+    api.createWorkflow(wf, json("""
+        {'steps': [
+          {'name': 'fetch', 'tool': 'demo.fetchIssue', 'params': {'number': '${input.issue}'}, 'assign': 'issue'},
+          {'name': 'branch', 'tool': 'demo.createBranch', 'params': {'branch': 'fix/${issue.number}', 'labels': '${issue.labels}'}, 'assign': 'branch'},
+          {'name': 'comment', 'tool': 'demo.comment', 'params': {'body': 'Branch ${branch.ref} for ${issue.title}'}, 'assign': 'note'}
+        ]}"""));
+
+    JsonNode started = api.start(wf, json("{'issue': 42}"));
+    assertThat(started.path("status").asString()).isIn("pending", "running");
+    JsonNode done = api.awaitFinished(started.path("id").asString());
+
+    assertThat(done.path("status").asString()).isEqualTo("completed");
+    JsonNode steps = done.path("steps");
+    assertThat(steps).hasSize(3);
+    assertThat(steps.get(0).path("input").path("number").isInt()).as("whole-value ${} keeps the JSON type").isTrue();
+    assertThat(steps.get(1).path("input").path("branch").asString()).isEqualTo("fix/42");
+    assertThat(steps.get(1).path("input").path("labels").isArray()).isTrue();
+    assertThat(steps.get(2).path("input").path("body").asString()).isEqualTo("Branch refs/heads/fix/42 for Crash on start");
+    for (JsonNode step : steps) {
+      assertThat(step.path("status").asString()).isEqualTo("completed");
+      assertThat(step.path("retryCount").asInt()).isZero();
+      assertThat(step.path("durationMs").isNumber()).isTrue();
+    }
+    assertThat(steps.get(0).path("output").path("structuredContent").path("title").asString()).isEqualTo("Crash on start");
+    assertThat(done.path("output").path("branch").path("ref").asString()).as("lone text block parsed as JSON").isEqualTo("refs/heads/fix/42");
+    assertThat(done.path("output").path("note").asString()).isEqualTo("commented: Branch refs/heads/fix/42 for Crash on start");
+
+    String id = done.path("id").asString();
+    assertThat(query("SELECT count(*) FROM mcp_tool_calls WHERE execution_id = '" + id + "' AND status = 'completed' AND source = 'orchestrator'"))
+        .containsExactly("3");
+    assertThat(query("SELECT event_type FROM execution_outbox WHERE execution_id = '" + id + "' ORDER BY id")).containsExactly(
+        "dev.orca.execution.started",
+        "dev.orca.step.started", "dev.orca.step.completed",
+        "dev.orca.step.started", "dev.orca.step.completed",
+        "dev.orca.step.started", "dev.orca.step.completed",
+        "dev.orca.execution.completed");
+    assertThat(mcp.calls()).anySatisfy(call ->
+        assertThat(call.path("_meta").path("dev.orca/executionId").asString()).isEqualTo(id));
+  }
+
+  @Test
+  void skipsAStepWhoseWhenIsFalse() {
+    mcp.tool("demo.status", args -> Mono.just(ToolScript.structured(json("{'state': 'closed'}"))));
+    mcp.tool("demo.never", args -> Mono.error(new AssertionError("a skipped step must not call its tool")));
+    String wf = unique("when-skip");
+    api.createWorkflow(wf, OrcaApiClient.JSON.readTree("""
+        {"steps": [
+          {"name": "status", "tool": "demo.status", "params": {}, "assign": "issue"},
+          {"name": "only_if_open", "tool": "demo.never", "params": {}, "when": "issue.state == 'open'"},
+          {"name": "after", "tool": "demo.status", "params": {}}
+        ]}"""));
+    JsonNode done = api.awaitFinished(api.start(wf, json("{}")).path("id").asString());
+    assertThat(done.path("status").asString()).isEqualTo("completed");
+    assertThat(statuses(done)).containsExactly("completed", "skipped", "completed");
+  }
+
+  @Test
+  void retriesATransportFailureThenSucceeds() throws Exception {
+    mcp.tool("demo.flaky", ToolScript.failTimesThen(2, 503, ToolScript.text("ok")));
+    String wf = unique("retry-ok");
+    api.createWorkflow(wf, json("""
+        {'steps': [{'name': 'flaky', 'tool': 'demo.flaky', 'params': {}, 'assign': 'r',
+                    'retry': {'strategy': 'exponential', 'maxRetries': 3, 'initialDelayMs': 20, 'maxDelayMs': 100}}]}"""));
+    JsonNode done = api.awaitFinished(api.start(wf, json("{}")).path("id").asString());
+    assertThat(done.path("status").asString()).isEqualTo("completed");
+    assertThat(done.path("steps").get(0).path("retryCount").asInt()).isEqualTo(2);
+    assertThat(done.path("output").path("r").asString()).isEqualTo("ok");
+    assertThat(query("SELECT count(*) FROM execution_outbox WHERE execution_id = '" + done.path("id").asString()
+        + "' AND event_type = 'dev.orca.step.retrying'")).containsExactly("2");
+  }
+
+  @Test
+  void failsWhenRetriesAreExhaustedRecordingTheLastError() {
+    mcp.tool("demo.down", ToolScript.httpStatus(503));
+    mcp.tool("demo.unreached", args -> Mono.error(new AssertionError("no step may start after a failed one")));
+    String wf = unique("retry-exhausted");
+    api.createWorkflow(wf, json("""
+        {'steps': [{'name': 'down', 'tool': 'demo.down', 'params': {},
+                    'retry': {'strategy': 'fixed', 'maxRetries': 2, 'initialDelayMs': 10}},
+                   {'name': 'next', 'tool': 'demo.unreached', 'params': {}}]}"""));
+    JsonNode done = api.awaitFinished(api.start(wf, json("{}")).path("id").asString());
+    assertThat(done.path("status").asString()).isEqualTo("failed");
+    JsonNode step = done.path("steps").get(0);
+    assertThat(step.path("status").asString()).isEqualTo("failed");
+    assertThat(step.path("retryCount").asInt()).isEqualTo(2);
+    assertThat(step.path("error").asString()).contains("attempt 3").contains("503");
+    assertThat(done.path("error").asString()).contains("down");
+    assertThat(done.path("steps").get(1).path("status").asString()).isEqualTo("pending");
+  }
+
+  @Test
+  void aToolErrorFailsAtOnceWithoutRetrying() {
+    mcp.tool("demo.refuses", args -> Mono.just(ToolScript.toolError("repository is archived")));
+    String wf = unique("tool-error");
+    api.createWorkflow(wf, json("""
+        {'steps': [{'name': 'refuse', 'tool': 'demo.refuses', 'params': {},
+                    'retry': {'strategy': 'fixed', 'maxRetries': 3, 'initialDelayMs': 10}}]}"""));
+    JsonNode done = api.awaitFinished(api.start(wf, json("{}")).path("id").asString());
+    assertThat(done.path("status").asString()).isEqualTo("failed");
+    assertThat(done.path("steps").get(0).path("retryCount").asInt()).isZero();
+    assertThat(done.path("steps").get(0).path("error").asString()).contains("repository is archived");
+  }
+
+  @Test
+  void aStepTimeoutDisposesTheCall() {
+    mcp.tool("demo.slow", ToolScript.never());
+    String wf = unique("timeout");
+    api.createWorkflow(wf, json("{'steps': [{'name': 'slow', 'tool': 'demo.slow', 'params': {}, 'timeoutMs': 300}]}"));
+    int disconnectedBefore = mcp.disconnectedCalls();
+    JsonNode done = api.awaitFinished(api.start(wf, json("{}")).path("id").asString());
+    assertThat(done.path("status").asString()).isEqualTo("failed");
+    assertThat(done.path("steps").get(0).path("error").asString()).contains("did not answer within 300 ms");
+    assertThat(done.path("steps").get(0).path("retryCount").asInt()).as("timeouts retry under the default policy").isEqualTo(3);
+    await().atMost(Duration.ofSeconds(10)).until(() -> mcp.disconnectedCalls() > disconnectedBefore);
+  }
+
+  @Test
+  void cancelDisposesTheRunningStepAndStartsNoOther() throws Exception {
+    mcp.tool("demo.hang", ToolScript.never());
+    mcp.tool("demo.after", args -> Mono.error(new AssertionError("no step may start after cancellation")));
+    String wf = unique("cancel");
+    api.createWorkflow(wf, json("""
+        {'steps': [{'name': 'hang', 'tool': 'demo.hang', 'params': {}},
+                   {'name': 'after', 'tool': 'demo.after', 'params': {}}]}"""));
+    String id = api.start(wf, json("{}")).path("id").asString();
+    api.awaitStepRunning(id, 0);
+    int disconnectedBefore = mcp.disconnectedCalls();
+
+    api.http().post().uri("/api/v1/executions/" + id + "/cancel").exchange().expectStatus().isAccepted();
+    JsonNode done = api.awaitFinished(id);
+
+    assertThat(done.path("status").asString()).isEqualTo("cancelled");
+    assertThat(statuses(done)).containsExactly("cancelled", "cancelled");
+    await().atMost(Duration.ofSeconds(10)).until(() -> mcp.disconnectedCalls() > disconnectedBefore);
+    assertThat(query("SELECT status FROM mcp_tool_calls WHERE execution_id = '" + id + "'")).containsExactly("cancelled");
+    api.http().post().uri("/api/v1/executions/" + id + "/cancel").exchange()
+        .expectStatus().isEqualTo(HttpStatus.CONFLICT)
+        .expectHeader().contentType("application/problem+json");
+  }
+
+  @Test
+  void startIsIdempotentPerKey() {
+    mcp.tool("demo.once", args -> Mono.just(ToolScript.text("done")));
+    String wf = unique("idempotent");
+    api.createWorkflow(wf, json("{'steps': [{'name': 'once', 'tool': 'demo.once', 'params': {}}]}"));
+    JsonNode first = api.start(wf, json("{'n': 1}"), "key-1", HttpStatus.ACCEPTED);
+    JsonNode again = api.start(wf, json("{'n': 2}"), "key-1", HttpStatus.OK);
+    JsonNode other = api.start(wf, json("{'n': 3}"), "key-2", HttpStatus.ACCEPTED);
+    assertThat(again.path("id").asString()).isEqualTo(first.path("id").asString());
+    assertThat(again.path("input").path("n").asInt()).as("the existing execution, not the new input").isEqualTo(1);
+    assertThat(other.path("id").asString()).isNotEqualTo(first.path("id").asString());
+  }
+
+  @Test
+  void anExecutionKeepsItsVersionWhenTheWorkflowIsUpdated() {
+    mcp.tool("demo.v1slow", ToolScript.delayed(Duration.ofMillis(800), ToolScript.text("v1")));
+    mcp.tool("demo.v1next", args -> Mono.just(ToolScript.text("v1-next")));
+    mcp.tool("demo.v2", args -> Mono.just(ToolScript.text("v2")));
+    String wf = unique("versions");
+    api.createWorkflow(wf, json("""
+        {'steps': [{'name': 'first', 'tool': 'demo.v1slow', 'params': {}},
+                   {'name': 'second', 'tool': 'demo.v1next', 'params': {}, 'assign': 'out'}]}"""));
+    String id = api.start(wf, json("{}")).path("id").asString();
+    api.awaitStepRunning(id, 0);
+    api.updateWorkflow(wf, json("{'steps': [{'name': 'only', 'tool': 'demo.v2', 'params': {}, 'assign': 'out'}]}"));
+
+    JsonNode done = api.awaitFinished(id);
+    assertThat(done.path("workflowVersion").asInt()).isEqualTo(1);
+    assertThat(done.path("output").path("out").asString()).isEqualTo("v1-next");
+    JsonNode next = api.awaitFinished(api.start(wf, json("{}")).path("id").asString());
+    assertThat(next.path("workflowVersion").asInt()).isEqualTo(2);
+    assertThat(next.path("output").path("out").asString()).isEqualTo("v2");
+  }
+
+  @Test
+  void aMissingPathAndAnAgentStepFailNamingTheCause() {
+    mcp.tool("demo.ok", args -> Mono.just(ToolScript.structured(json("{'a': 1}"))));
+    String wf = unique("missing-path");
+    api.createWorkflow(wf, json("""
+        {'steps': [{'name': 'get', 'tool': 'demo.ok', 'params': {}, 'assign': 'res'},
+                   {'name': 'use', 'tool': 'demo.ok', 'params': {'x': '${res.b.c}'}}]}"""));
+    JsonNode missing = api.awaitFinished(api.start(wf, json("{}")).path("id").asString());
+    assertThat(missing.path("status").asString()).isEqualTo("failed");
+    assertThat(missing.path("steps").get(1).path("error").asString()).contains("res.b.c");
+
+    String agentWf = unique("agent");
+    api.createWorkflow(agentWf, json("{'steps': [{'name': 'think', 'agent': 'code-planner', 'input': {}}]}"));
+    JsonNode agent = api.awaitFinished(api.start(agentWf, json("{}")).path("id").asString());
+    assertThat(agent.path("status").asString()).isEqualTo("failed");
+    assertThat(agent.path("steps").get(0).path("error").asString()).contains("no agent runtime");
+  }
+
+  @Test
+  void apiErrorsAreProblemJson() {
+    api.http().post().uri("/api/v1/workflows/no-such-workflow/executions").bodyValue("{}").header("Content-Type", "application/json")
+        .exchange().expectStatus().isNotFound().expectHeader().contentType("application/problem+json")
+        .expectBody().jsonPath("$.detail").isEqualTo("No workflow named 'no-such-workflow'.");
+    api.http().get().uri("/api/v1/executions/00000000-0000-0000-0000-000000000000").exchange()
+        .expectStatus().isNotFound().expectHeader().contentType("application/problem+json");
+    api.http().get().uri("/api/v1/executions?status=done").exchange()
+        .expectStatus().isBadRequest().expectHeader().contentType("application/problem+json");
+    api.http().get().uri("/api/v1/executions").header("Authorization", "Bearer wrong").exchange()
+        .expectStatus().isUnauthorized();
+  }
+
+  @Test
+  void listsExecutionsNewestFirstWithACursor() {
+    mcp.tool("demo.list", args -> Mono.just(ToolScript.text("x")));
+    String wf = unique("listing");
+    api.createWorkflow(wf, json("{'steps': [{'name': 's', 'tool': 'demo.list', 'params': {}}]}"));
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ids.add(api.start(wf, json("{}")).path("id").asString());
+    }
+    List<String> seen = new ArrayList<>();
+    String cursor = null;
+    do {
+      String uri = "/api/v1/executions?workflow=" + wf + "&limit=2" + (cursor == null ? "" : "&cursor=" + cursor);
+      JsonNode page = OrcaApiClient.JSON.readTree(api.http().get().uri(uri).exchange().expectStatus().isOk()
+          .expectBody().returnResult().getResponseBody());
+      page.path("items").forEach(item -> seen.add(item.path("id").asString()));
+      cursor = page.path("nextCursor").isString() ? page.path("nextCursor").asString() : null;
+    } while (cursor != null);
+    assertThat(seen).containsExactlyInAnyOrderElementsOf(ids).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void streamsTransitionsAsServerSentEventsUntilTheEnd() {
+    mcp.tool("demo.sse", ToolScript.delayed(Duration.ofMillis(200), ToolScript.text("ok")));
+    String wf = unique("sse");
+    api.createWorkflow(wf, json("{'steps': [{'name': 'a', 'tool': 'demo.sse', 'params': {}}, {'name': 'b', 'tool': 'demo.sse', 'params': {}}]}"));
+    String id = api.start(wf, json("{}")).path("id").asString();
+
+    List<ServerSentEvent<String>> events = api.http().get().uri("/api/v1/executions/" + id + "/events")
+        .accept(MediaType.TEXT_EVENT_STREAM).exchange()
+        .expectStatus().isOk()
+        .returnResult(new ParameterizedTypeReference<ServerSentEvent<String>>() {})
+        .getResponseBody().collectList().block(Duration.ofSeconds(30));
+
+    assertThat(events).extracting(ServerSentEvent::event).containsExactly(
+        "dev.orca.execution.started",
+        "dev.orca.step.started", "dev.orca.step.completed",
+        "dev.orca.step.started", "dev.orca.step.completed",
+        "dev.orca.execution.completed");
+    assertThat(OrcaApiClient.JSON.readTree(events.get(2).data()).path("step").path("name").asString()).isEqualTo("a");
+
+    String resumeFrom = events.get(3).id();
+    List<String> rest = api.http().get().uri("/api/v1/executions/" + id + "/events")
+        .header("Last-Event-ID", resumeFrom).accept(MediaType.TEXT_EVENT_STREAM).exchange()
+        .returnResult(new ParameterizedTypeReference<ServerSentEvent<String>>() {})
+        .getResponseBody().map(ServerSentEvent::event).collectList().block(Duration.ofSeconds(30));
+    assertThat(rest).containsExactly("dev.orca.step.completed", "dev.orca.execution.completed");
+
+    api.http().get().uri("/api/v1/executions/00000000-0000-0000-0000-000000000000/events")
+        .accept(MediaType.TEXT_EVENT_STREAM).exchange().expectStatus().isNotFound();
+  }
+
+  private static List<String> statuses(JsonNode execution) {
+    List<String> statuses = new ArrayList<>();
+    execution.path("steps").forEach(s -> statuses.add(s.path("status").asString()));
+    return statuses;
+  }
+
+  private static List<String> query(String sql) throws Exception {
+    try (Connection c = db.connect(); ResultSet rs = c.createStatement().executeQuery(sql)) {
+      List<String> rows = new ArrayList<>();
+      while (rs.next()) {
+        rows.add(rs.getString(1));
+      }
+      return rows;
+    }
+  }
+}
