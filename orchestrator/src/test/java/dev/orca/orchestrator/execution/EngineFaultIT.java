@@ -1,0 +1,152 @@
+package dev.orca.orchestrator.execution;
+
+import static dev.orca.orchestrator.execution.OrcaApiClient.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.orca.orchestrator.testmcp.LocalMcpServer;
+import dev.orca.orchestrator.testmcp.ToolScript;
+import dev.orca.testsupport.OrcaTestProperties;
+import dev.orca.testsupport.TestDatabase;
+import dev.orca.testsupport.TestPostgres;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Two engine replicas on one database: this test's JVM ("survivor") and a second orchestrator JVM
+ * that is killed with kill -9 mid-step. Nothing is lost, and no completed step runs twice.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class EngineFaultIT {
+  static final TestDatabase db = TestPostgres.get().freshDatabase("engine_fault");
+  static final LocalMcpServer mcp = LocalMcpServer.start();
+  static final String LEASE = "2s";
+
+  @DynamicPropertySource
+  static void servers(DynamicPropertyRegistry registry) {
+    OrcaTestProperties.register(registry, db);
+    OrcaTestProperties.registerKafka(registry);
+    registry.add("orca.api.tokens", () -> OrcaApiClient.TOKEN);
+    registry.add("orca.gateway.url", mcp::url);
+    registry.add("orca.engine.owner", () -> "survivor");
+    registry.add("orca.engine.lease", () -> LEASE);
+    registry.add("orca.engine.poll-interval", () -> "500ms");
+  }
+
+  @AfterAll
+  static void stopServer() {
+    mcp.close();
+  }
+
+  @LocalServerPort int port;
+
+  @Test
+  void aReplicaKilledMidStepIsTakenOverAndNoCompletedStepRunsAgain() throws Exception {
+    OrcaApiClient api = new OrcaApiClient(port);
+    mcp.tool("fault.quick", args -> Mono.just(ToolScript.text("quick")));
+    mcp.tool("fault.slow", ToolScript.delayed(Duration.ofMillis(1500), ToolScript.text("slow")));
+    api.createWorkflow("takeover", json("""
+        {'steps': [{'name': 'first', 'tool': 'fault.quick', 'params': {}},
+                   {'name': 'second', 'tool': 'fault.slow', 'params': {}},
+                   {'name': 'third', 'tool': 'fault.quick', 'params': {}}]}"""));
+
+    List<String> ids = new ArrayList<>();
+    try (OrchestratorProcess victim = OrchestratorProcess.start(db, mcp.url(), "victim",
+        "--orca.engine.lease=" + LEASE, "--orca.engine.poll-interval=200ms")) {
+      for (int i = 0; i < 20; i++) {
+        ids.add(api.start("takeover", json("{'n': " + i + "}")).path("id").asString());
+      }
+      // Kill the victim while it holds executions with the slow step in flight.
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() ->
+          Integer.parseInt(query("""
+              SELECT count(*) FROM workflow_steps s JOIN workflow_executions e ON e.id = s.execution_id
+              WHERE e.lease_owner = 'victim' AND s.step_name = 'second' AND s.status = 'running'""").get(0)) > 0);
+      victim.kill();
+    }
+
+    for (String id : ids) {
+      JsonNode done = api.awaitFinished(id);
+      assertThat(done.path("status").asString()).as("execution %s", id).isEqualTo("completed");
+    }
+    List<String> interrupted = query("SELECT execution_id FROM workflow_steps WHERE step_name = 'second' AND retry_count > 0");
+    assertThat(interrupted).as("steps in flight at the kill were attempted again, recorded as retries").isNotEmpty();
+    assertThat(query("SELECT count(*) FROM workflow_steps WHERE retry_count > 0 AND step_name <> 'second'"))
+        .as("a completed step is never attempted again").containsExactly("0");
+
+    // What the tool server saw: each (execution, step) reached it once, except interrupted attempts of 'second'.
+    Map<String, Integer> callsPerStep = new HashMap<>();
+    for (JsonNode call : mcp.calls()) {
+      String key = call.path("_meta").path("dev.orca/executionId").asString() + "/" + call.path("_meta").path("dev.orca/stepName").asString();
+      callsPerStep.merge(key, 1, Integer::sum);
+    }
+    for (String id : ids) {
+      assertThat(callsPerStep.get(id + "/first")).as("first step of %s", id).isEqualTo(1);
+      assertThat(callsPerStep.get(id + "/third")).as("third step of %s", id).isEqualTo(1);
+      assertThat(callsPerStep.get(id + "/second")).isBetween(1, 2);
+    }
+    assertThat(query("SELECT count(*) FROM execution_outbox WHERE event_type = 'dev.orca.step.completed'"))
+        .as("one completion event per step").containsExactly(String.valueOf(ids.size() * 3));
+  }
+
+  @Test
+  void fiveHundredExecutionsAcrossTwoReplicasRunOnceEach() throws Exception {
+    OrcaApiClient api = new OrcaApiClient(port);
+    mcp.tool("bulk.a", args -> Mono.just(ToolScript.text("a")));
+    mcp.tool("bulk.b", args -> Mono.just(ToolScript.text("b")));
+    api.createWorkflow("bulk", json("""
+        {'steps': [{'name': 'a', 'tool': 'bulk.a', 'params': {}}, {'name': 'b', 'tool': 'bulk.b', 'params': {}}]}"""));
+    try (OrchestratorProcess other = OrchestratorProcess.start(db, mcp.url(), "other")) {
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 500; i++) {
+        ids.add(api.start("bulk", json("{}")).path("id").asString());
+      }
+      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() ->
+          query("SELECT count(*) FROM workflow_executions e JOIN workflows w ON w.id = e.workflow_id WHERE w.name = 'bulk' AND e.status = 'completed'")
+              .get(0).equals("500"));
+
+      Map<String, Integer> calls = new HashMap<>();
+      for (JsonNode call : mcp.calls()) {
+        String execution = call.path("_meta").path("dev.orca/executionId").asString();
+        if (ids.contains(execution)) {
+          calls.merge(execution + "/" + call.path("_meta").path("dev.orca/stepName").asString(), 1, Integer::sum);
+        }
+      }
+      assertThat(calls).hasSize(1000);
+      assertThat(calls.values()).as("no step ran twice").allMatch(n -> n == 1);
+      assertThat(stepsFinished(other.metrics())).as("steps the other replica ran").isPositive();
+      assertThat(stepsFinished(api.http().get().uri("/actuator/prometheus").exchange()
+          .expectBody(String.class).returnResult().getResponseBody())).as("steps this replica ran").isPositive();
+    }
+  }
+
+  /** Sum of orca_steps_finished_total for the bulk workflow in one replica's Prometheus text. */
+  private static double stepsFinished(String prometheus) {
+    return prometheus.lines()
+        .filter(l -> l.startsWith("orca_steps_finished_total{") && l.contains("workflow=\"bulk\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
+  private static List<String> query(String sql) throws Exception {
+    try (Connection c = db.connect(); ResultSet rs = c.createStatement().executeQuery(sql)) {
+      List<String> rows = new ArrayList<>();
+      while (rs.next()) {
+        rows.add(rs.getString(1));
+      }
+      return rows;
+    }
+  }
+}
