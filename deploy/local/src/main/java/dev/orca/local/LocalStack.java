@@ -94,8 +94,9 @@ public final class LocalStack implements AutoCloseable {
       out.println("Starting embedded " + String.join(" and ", embedded) + " (home " + display(config.home()) + ")…");
     }
     startInfrastructure();
+    apiToken = LocalApiToken.resolve(System.getenv("ORCA_API_TOKENS"), config.home());
     for (ServiceSpec spec : config.services()) {
-      ServiceProcess service = ServiceProcess.start(spec, config);
+      ServiceProcess service = ServiceProcess.start(spec, config, apiToken);
       synchronized (this) {
         services.add(service);
         if (stopping) {
@@ -244,6 +245,8 @@ public final class LocalStack implements AutoCloseable {
     onUnexpectedExit.run();
   }
 
+  private volatile LocalApiToken apiToken;
+
   private void printWhereEverythingListens() {
     String pgNote = config.externalDbUrl() != null ? "external"
         : "embedded, data in " + display(config.home().resolve("postgres")) + ", log " + display(config.logDir().resolve("postgres.log"));
@@ -257,6 +260,13 @@ public final class LocalStack implements AutoCloseable {
       out.printf("  %-13s   health      %s/actuator/health%n", "", url);
       out.printf("  %-13s   prometheus  %s/actuator/prometheus%n", "", url);
       out.printf("  %-13s   log         %s%n", "", display(service.log()));
+    }
+    out.printf("  %-13s %s%n", "API token", apiToken.fromEnvironment()
+        ? "from ORCA_API_TOKENS"
+        : apiToken.shown() + "  (kept in " + display(config.home().resolve("api-token")) + ")");
+    if (!apiToken.fromEnvironment()) {
+      out.printf("  %-13s curl -H \"Authorization: Bearer $(cat %s)\" %s/api/v1/workflows%n", "try",
+          display(config.home().resolve("api-token")), services.get(0).spec().url());
     }
     out.println();
   }

@@ -30,7 +30,7 @@ final class ServiceProcess {
     this.process = process;
   }
 
-  static ServiceProcess start(ServiceSpec spec, LocalStackConfig config) {
+  static ServiceProcess start(ServiceSpec spec, LocalStackConfig config, LocalApiToken token) {
     Path log = config.logDir().resolve(spec.name() + ".log");
     List<String> command = new ArrayList<>();
     command.add(javaBinary());
@@ -48,6 +48,9 @@ final class ServiceProcess {
     env.put("ORCA_DB_PASSWORD", config.dbPassword());
     env.put("ORCA_KAFKA_BOOTSTRAP_SERVERS", config.kafkaBootstrapServers());
     env.put("ORCA_GATEWAY_URL", gatewayUrl(config));
+    env.put("ORCA_API_TOKENS", token.tokens());
+    // The orchestrator calls the gateway with the same token.
+    env.putIfAbsent("ORCA_GATEWAY_TOKEN", token.tokens().split(",")[0].strip());
     env.put("MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED", "true");
     try {
       Files.createDirectories(log.getParent());
