@@ -14,6 +14,13 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import dev.orca.testsupport.TestKafka;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -324,6 +331,77 @@ class EngineIT {
 
     api.http().get().uri("/api/v1/executions/00000000-0000-0000-0000-000000000000/events")
         .accept(MediaType.TEXT_EVENT_STREAM).exchange().expectStatus().isNotFound();
+  }
+
+  @Test
+  void publishesEveryTransitionToKafkaAsCloudEventsKeyedByExecution() {
+    mcp.tool("demo.kafka", args -> Mono.just(ToolScript.text("ok")));
+    String wf = unique("kafka");
+    api.createWorkflow(wf, json("{'steps': [{'name': 'only', 'tool': 'demo.kafka', 'params': {}}]}"));
+    String id = api.awaitFinished(api.start(wf, json("{}")).path("id").asString()).path("id").asString();
+
+    List<String> types = new ArrayList<>();
+    Map<String, Object> config = Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.get().bootstrapServers(),
+        ConsumerConfig.GROUP_ID_CONFIG, "engine-it-" + id,
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of("orca.executions"));
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (id.equals(r.key())) {
+            assertThat(header(r, "ce_subject")).isEqualTo(id);
+            assertThat(header(r, "ce_specversion")).isEqualTo("1.0");
+            types.add(header(r, "ce_type"));
+          }
+        }
+        return types.contains("dev.orca.execution.completed");
+      });
+    }
+    assertThat(types).containsExactly("dev.orca.execution.started", "dev.orca.step.started",
+        "dev.orca.step.completed", "dev.orca.execution.completed");
+  }
+
+  @Test
+  void reportsDesignMetricsWithoutIdsInLabels() {
+    mcp.tool("demo.metered", ToolScript.failTimesThen(1, 503, ToolScript.text("ok")));
+    String wf = unique("metered");
+    api.createWorkflow(wf, json("""
+        {'steps': [{'name': 'm', 'tool': 'demo.metered', 'params': {},
+                    'retry': {'strategy': 'fixed', 'maxRetries': 2, 'initialDelayMs': 10}}]}"""));
+    api.awaitFinished(api.start(wf, json("{}")).path("id").asString());
+
+    String metrics = api.http().get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
+        .expectBody(String.class).returnResult().getResponseBody();
+    String w = "workflow=\"" + wf + "\"";
+    assertThat(metrics).containsPattern("orca_executions_started_total\\{[^}]*trigger=\"api\"[^}]*" + w + "[^}]*} 1.0")
+        .containsPattern("orca_executions_finished_total\\{[^}]*status=\"completed\"[^}]*" + w + "[^}]*} 1.0")
+        .containsPattern("orca_execution_duration_seconds_bucket\\{[^}]*" + w)
+        .containsPattern("orca_steps_finished_total\\{[^}]*kind=\"tool\"[^}]*status=\"completed\"[^}]*" + w + "[^}]*} 1.0")
+        .containsPattern("orca_step_duration_seconds_bucket\\{[^}]*kind=\"tool\"[^}]*" + w)
+        .containsPattern("orca_step_retries_total\\{[^}]*" + w + "[^}]*} 1.0")
+        .contains("orca_executions_active");
+    assertThat(metrics.lines().filter(l -> l.startsWith("orca_")))
+        .noneMatch(l -> l.matches(".*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}.*"));
+  }
+
+  @Test
+  void aDisabledWorkflowCannotBeStarted() {
+    String wf = unique("disabled");
+    api.createWorkflow(wf, json("{'steps': [{'name': 's', 'tool': 'demo.any', 'params': {}}]}"));
+    api.http().delete().uri("/api/v1/workflows/" + wf).exchange().expectStatus().isNoContent();
+    api.http().post().uri("/api/v1/workflows/" + wf + "/executions").header("Content-Type", "application/json").bodyValue("{}")
+        .exchange().expectStatus().isEqualTo(HttpStatus.CONFLICT)
+        .expectHeader().contentType("application/problem+json")
+        .expectBody().jsonPath("$.detail").value(d -> assertThat((String) d).contains("disabled"));
+    api.http().post().uri("/api/v1/workflows/" + wf + "/executions").header("Content-Type", "application/json")
+        .bodyValue("{\"input\": [1, 2]}")
+        .exchange().expectStatus().isBadRequest().expectHeader().contentType("application/problem+json");
+  }
+
+  private static String header(ConsumerRecord<?, ?> record, String name) {
+    var h = record.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static List<String> statuses(JsonNode execution) {
