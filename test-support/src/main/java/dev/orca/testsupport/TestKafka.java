@@ -19,8 +19,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * one path. When none works, {@link #get()} throws saying why and what to set; it never skips.
  */
 public final class TestKafka {
-  private static volatile TestKafka instance;
-  private static volatile IllegalStateException failure;
+  private static final OnceStarted<TestKafka> shared = new OnceStarted<>(() -> start(System.getenv(), DockerProbe::available));
 
   private final String bootstrapServers;
   private final Source source;
@@ -32,24 +31,7 @@ public final class TestKafka {
 
   /** The shared broker; starts it on first use, or fails saying why no broker could be had. */
   public static TestKafka get() {
-    TestKafka current = instance;
-    if (current != null) {
-      return current;
-    }
-    synchronized (TestKafka.class) {
-      if (instance == null) {
-        if (failure != null) {
-          throw new IllegalStateException(failure.getMessage(), failure);
-        }
-        try {
-          instance = start(System.getenv(), DockerProbe::available);
-        } catch (IllegalStateException e) {
-          failure = e;
-          throw e;
-        }
-      }
-      return instance;
-    }
+    return shared.get();
   }
 
   private static TestKafka start(Map<String, String> env, BooleanSupplier docker) {

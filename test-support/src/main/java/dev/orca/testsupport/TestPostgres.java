@@ -24,8 +24,7 @@ public final class TestPostgres {
   private static final Logger log = LoggerFactory.getLogger(TestPostgres.class);
   private static final AtomicInteger counter = new AtomicInteger();
   private static final int MAX_NAME = 63;
-  private static volatile TestPostgres instance;
-  private static volatile IllegalStateException failure;
+  private static final OnceStarted<TestPostgres> shared = new OnceStarted<>(() -> start(System.getenv(), DockerProbe::available));
 
   private final TestDatabase admin;
   private final Source source;
@@ -38,24 +37,7 @@ public final class TestPostgres {
 
   /** The shared server; starts it on first use, or fails saying why no server could be had. */
   public static TestPostgres get() {
-    TestPostgres current = instance;
-    if (current != null) {
-      return current;
-    }
-    synchronized (TestPostgres.class) {
-      if (instance == null) {
-        if (failure != null) {
-          throw new IllegalStateException(failure.getMessage(), failure);
-        }
-        try {
-          instance = start(System.getenv(), DockerProbe::available);
-        } catch (IllegalStateException e) {
-          failure = e;
-          throw e;
-        }
-      }
-      return instance;
-    }
+    return shared.get();
   }
 
   private static TestPostgres start(Map<String, String> env, BooleanSupplier docker) {
