@@ -399,6 +399,38 @@ class EngineIT {
         .exchange().expectStatus().isBadRequest().expectHeader().contentType("application/problem+json");
   }
 
+  @Test
+  void anExecutionTimeoutEndsItAndDisposesTheCall() {
+    mcp.tool("demo.forever", ToolScript.never());
+    String wf = unique("execution-timeout");
+    api.createWorkflow(wf, json("{'steps': [{'name': 'wait', 'tool': 'demo.forever', 'params': {}}]}"));
+    int disconnectedBefore = mcp.disconnectedCalls();
+    byte[] body = api.http().post().uri("/api/v1/workflows/" + wf + "/executions").header("Content-Type", "application/json")
+        .bodyValue("{\"input\": {}, \"timeoutMs\": 400}").exchange().expectStatus().isAccepted()
+        .expectBody().returnResult().getResponseBody();
+    JsonNode done = api.awaitFinished(OrcaApiClient.JSON.readTree(body).path("id").asString());
+    assertThat(done.path("status").asString()).isEqualTo("failed");
+    assertThat(done.path("error").asString()).contains("execution timed out");
+    await().atMost(Duration.ofSeconds(10)).until(() -> mcp.disconnectedCalls() > disconnectedBefore);
+  }
+
+  @Test
+  void cancellingAnExecutionThatWaitsForARetryEndsItAtOnce() {
+    mcp.tool("demo.unavailable", ToolScript.httpStatus(503));
+    String wf = unique("cancel-waiting");
+    api.createWorkflow(wf, json("""
+        {'steps': [{'name': 'try', 'tool': 'demo.unavailable', 'params': {},
+                    'retry': {'strategy': 'fixed', 'maxRetries': 5, 'initialDelayMs': 600000}}]}"""));
+    String id = api.start(wf, json("{}")).path("id").asString();
+    await().atMost(Duration.ofSeconds(20)).until(() -> api.get(id).path("steps").path(0).path("nextRetryAt").isString());
+
+    api.http().post().uri("/api/v1/executions/" + id + "/cancel").exchange().expectStatus().isAccepted()
+        .expectBody().jsonPath("$.status").isEqualTo("cancelled");
+    JsonNode done = api.get(id);
+    assertThat(done.path("steps").get(0).path("status").asString()).isEqualTo("cancelled");
+    assertThat(done.path("steps").get(0).path("retryCount").asInt()).isEqualTo(1);
+  }
+
   private static String header(ConsumerRecord<?, ?> record, String name) {
     var h = record.headers().lastHeader(name);
     return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
