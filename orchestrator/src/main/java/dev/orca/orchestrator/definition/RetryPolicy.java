@@ -20,7 +20,8 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * @param maxRetries retries after the first attempt (0..20), so at most {@code maxRetries + 1} attempts
  */
-public record RetryPolicy(String strategy, int maxRetries, long initialDelayMs, long maxDelayMs, double multiplier) {
+public record RetryPolicy(
+    String strategy, int maxRetries, long initialDelayMs, long maxDelayMs, double multiplier, Set<String> retryOn) {
   public static final String EXPONENTIAL = "exponential";
   public static final String FIXED = "fixed";
   public static final String NONE = "none";
@@ -30,6 +31,18 @@ public record RetryPolicy(String strategy, int maxRetries, long initialDelayMs, 
   public static final long MAX_INITIAL_DELAY_MS = 3_600_000L;
   public static final long MAX_DELAY_MS = 86_400_000L;
   public static final double MAX_MULTIPLIER = 10.0;
+
+  /** Failure kinds a policy may retry: timeouts and transport failures by default, tool errors on request. */
+  public static final String TIMEOUT = "timeout";
+  public static final String TRANSPORT = "transport";
+  public static final String TOOL_ERROR = "tool_error";
+  public static final Set<String> FAILURE_KINDS = Set.of(TIMEOUT, TRANSPORT, TOOL_ERROR);
+  public static final Set<String> DEFAULT_RETRY_ON = Set.of(TIMEOUT, TRANSPORT);
+
+  /** A policy retrying the default failure kinds. */
+  public RetryPolicy(String strategy, int maxRetries, long initialDelayMs, long maxDelayMs, double multiplier) {
+    this(strategy, maxRetries, initialDelayMs, maxDelayMs, multiplier, DEFAULT_RETRY_ON);
+  }
 
   /** Never retries. */
   public static final RetryPolicy NO_RETRY = new RetryPolicy(NONE, 0, 1_000, 1_000, 1.0);
@@ -54,6 +67,15 @@ public record RetryPolicy(String strategy, int maxRetries, long initialDelayMs, 
     if (NONE.equals(strategy) && maxRetries != 0) {
       throw new IllegalArgumentException("strategy none cannot have maxRetries " + maxRetries);
     }
+    retryOn = retryOn == null ? DEFAULT_RETRY_ON : Set.copyOf(retryOn);
+    if (!FAILURE_KINDS.containsAll(retryOn)) {
+      throw new IllegalArgumentException("retryOn may list only " + FAILURE_KINDS + ": " + retryOn);
+    }
+  }
+
+  /** Whether a failure of this kind ({@link #TIMEOUT}, {@link #TRANSPORT}, {@link #TOOL_ERROR}) is worth another attempt. */
+  public boolean retriesOn(String failureKind) {
+    return retryOn.contains(failureKind);
   }
 
   /** Whether another attempt is allowed after {@code retriesSoFar} retries. */
@@ -89,6 +111,10 @@ public record RetryPolicy(String strategy, int maxRetries, long initialDelayMs, 
     json.put("initialDelayMs", initialDelayMs);
     json.put("maxDelayMs", maxDelayMs);
     json.put("multiplier", multiplier);
+    if (!retryOn.equals(DEFAULT_RETRY_ON)) {
+      var kinds = json.putArray("retryOn");
+      retryOn.stream().sorted().forEach(kinds::add);
+    }
     return json;
   }
 
@@ -107,6 +133,13 @@ public record RetryPolicy(String strategy, int maxRetries, long initialDelayMs, 
     long initial = json.has("initialDelayMs") ? json.get("initialDelayMs").asLong() : base.initialDelayMs();
     long max = json.has("maxDelayMs") ? json.get("maxDelayMs").asLong() : Math.max(base.maxDelayMs(), initial);
     double multiplier = json.has("multiplier") ? json.get("multiplier").asDouble() : base.multiplier();
-    return new RetryPolicy(strategy, maxRetries, initial, max, multiplier);
+    Set<String> retryOn = base.retryOn();
+    if (json.has("retryOn")) {
+      retryOn = new java.util.HashSet<>();
+      for (JsonNode kind : json.get("retryOn")) {
+        retryOn.add(kind.asString());
+      }
+    }
+    return new RetryPolicy(strategy, maxRetries, initial, max, multiplier, retryOn);
   }
 }

@@ -32,7 +32,6 @@ final class ExecutionRunner {
   private static final Logger log = LoggerFactory.getLogger(ExecutionRunner.class);
   /** Interrupted attempts (a replica died mid-step) allowed beyond the retry policy, against poison steps. */
   private static final int INTERRUPTION_ALLOWANCE = 3;
-  private static final RetryPolicy NO_RETRY = new RetryPolicy("none", 0, 1, 1, 1.0);
 
   private final ExecutionStore store;
   private final ToolInvoker tools;
@@ -183,7 +182,7 @@ final class ExecutionRunner {
   private Mono<Void> failed(Run run, StepDefinition step, int index, StepStart start, RetryPolicy policy, StepFailure f,
       long durationMs) {
     String error = "step '" + step.name() + "' attempt " + start.attempt() + ": " + f.getMessage();
-    if (f.retryable() && start.retryCount() < policy.maxRetries()) {
+    if (retries(policy, f) && start.retryCount() < policy.maxRetries()) {
       Instant at = Instant.now().plus(policy.delayBeforeRetry(start.attempt(), jitter));
       return store.retryStep(new StepRetry(run.claimed.id(), settings.owner(), index, error, durationMs, at))
           .doOnNext(written -> {
@@ -196,6 +195,17 @@ final class ExecutionRunner {
     }
     metrics.stepFinished(run.claimed.workflow(), kind(step), "failed", Duration.ofMillis(durationMs));
     return finishFailed(run.claimed, index, error, durationMs);
+  }
+
+  /** Timeouts and transport failures retry by default; a tool's isError only when the step lists it. */
+  private static boolean retries(RetryPolicy policy, StepFailure failure) {
+    return switch (failure.kind()) {
+      case INTERRUPTED -> true;
+      case TIMEOUT -> policy.retriesOn(RetryPolicy.TIMEOUT);
+      case TRANSPORT -> policy.retriesOn(RetryPolicy.TRANSPORT);
+      case TOOL_ERROR -> policy.retriesOn(RetryPolicy.TOOL_ERROR);
+      default -> false;
+    };
   }
 
   private Mono<Void> finishFailed(ClaimedExecution claimed, int index, String error) {
@@ -230,7 +240,7 @@ final class ExecutionRunner {
     if (step.retry() != null) {
       return step.retry();
     }
-    return definition.errorHandling() != null ? definition.errorHandling().defaultRetry() : NO_RETRY;
+    return definition.errorHandling() != null ? definition.errorHandling().defaultRetry() : RetryPolicy.NO_RETRY;
   }
 
   private static JsonNode template(StepDefinition step) {

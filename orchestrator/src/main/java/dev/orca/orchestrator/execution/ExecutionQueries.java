@@ -69,8 +69,9 @@ public class ExecutionQueries {
                   jsonb_build_object('input', CAST(:input AS jsonb),
                                      'execution', jsonb_build_object('id', CAST(:id AS uuid), 'workflow', CAST(:workflow AS text), 'version', :version)),
                   :key, :triggered_by,
-                  CASE WHEN CAST(:timeout_ms AS bigint) IS NULL THEN NULL
-                       ELSE now() + make_interval(secs => CAST(:timeout_ms AS bigint) / 1000.0) END,
+                  now() + make_interval(secs => coalesce(CAST(:timeout_ms AS bigint),
+                      (SELECT CAST(definition ->> 'timeoutMs' AS bigint) FROM workflow_versions
+                       WHERE workflow_id = :workflow_id AND version = :version)) / 1000.0),
                   now())
           ON CONFLICT ON CONSTRAINT uq_workflow_executions_workflow_idempotency_key DO NOTHING
           RETURNING id),

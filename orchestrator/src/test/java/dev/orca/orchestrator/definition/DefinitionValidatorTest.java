@@ -134,4 +134,15 @@ class DefinitionValidatorTest {
     assertThat(validator.validate(doc)).extracting(DefinitionProblem::pointer)
         .containsExactly("/extra", "/steps/0/when", "/steps/0/params/n", "/steps/1", "/steps/2/retry", "/steps/2/name");
   }
+
+  @Test
+  void retryOnAndAnExecutionTimeoutAreValidatedToo() {
+    assertThat(validator.validate(json(
+        "{'timeoutMs': 60000, 'steps': [{'name': 'a', 'tool': 's.t', 'retry': {'retryOn': ['tool_error', 'timeout']}}]}")))
+        .isEmpty();
+    assertThat(validator.validate(json("{'steps': [{'name': 'a', 'tool': 's.t', 'retry': {'retryOn': ['missing_path']}}]}")))
+        .extracting(DefinitionProblem::pointer).anyMatch(p -> p.startsWith("/steps/0/retry/retryOn"));
+    assertThat(validator.validate(json("{'timeoutMs': 0, 'steps': [{'name': 'a', 'tool': 's.t'}]}")))
+        .extracting(DefinitionProblem::pointer).contains("/timeoutMs");
+  }
 }

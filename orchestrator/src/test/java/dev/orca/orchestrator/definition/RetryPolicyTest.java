@@ -81,4 +81,19 @@ class RetryPolicyTest {
       return Math.min(value, bound - 1);
     }
   }
+
+  @Test
+  void retriesTimeoutsAndTransportFailuresByDefaultAndToolErrorsOnlyWhenListed() {
+    RetryPolicy defaults = new RetryPolicy("fixed", 2, 100, 100, 1.0);
+    assertThat(defaults.retriesOn(RetryPolicy.TIMEOUT)).isTrue();
+    assertThat(defaults.retriesOn(RetryPolicy.TRANSPORT)).isTrue();
+    assertThat(defaults.retriesOn(RetryPolicy.TOOL_ERROR)).isFalse();
+
+    RetryPolicy step = RetryPolicy.overlay(Fixtures.json("{'retryOn': ['tool_error']}"), defaults);
+    assertThat(step.retriesOn(RetryPolicy.TOOL_ERROR)).isTrue();
+    assertThat(step.retriesOn(RetryPolicy.TIMEOUT)).as("the list replaces the default").isFalse();
+    assertThat(step.toJson().path("retryOn").get(0).asString()).isEqualTo("tool_error");
+    assertThatThrownBy(() -> new RetryPolicy("fixed", 1, 100, 100, 1.0, java.util.Set.of("missing_path")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retryOn");
+  }
 }

@@ -431,6 +431,31 @@ class EngineIT {
     assertThat(done.path("steps").get(0).path("retryCount").asInt()).isEqualTo(1);
   }
 
+  @Test
+  void aStepMayAskToRetryToolErrors() {
+    AtomicInteger calls = new AtomicInteger();
+    mcp.tool("demo.busy", args -> Mono.just(calls.incrementAndGet() == 1
+        ? ToolScript.toolError("index is rebuilding, try again") : ToolScript.text("ready")));
+    String wf = unique("retry-on-tool-error");
+    api.createWorkflow(wf, json("""
+        {'steps': [{'name': 'busy', 'tool': 'demo.busy', 'params': {}, 'assign': 'r',
+                    'retry': {'strategy': 'fixed', 'maxRetries': 2, 'initialDelayMs': 10, 'retryOn': ['tool_error']}}]}"""));
+    JsonNode done = api.awaitFinished(api.start(wf, json("{}")).path("id").asString());
+    assertThat(done.path("status").asString()).isEqualTo("completed");
+    assertThat(done.path("steps").get(0).path("retryCount").asInt()).isEqualTo(1);
+    assertThat(done.path("output").path("r").asString()).isEqualTo("ready");
+  }
+
+  @Test
+  void aDefinitionMayBoundTheWholeExecution() {
+    mcp.tool("demo.stalls", ToolScript.never());
+    String wf = unique("definition-timeout");
+    api.createWorkflow(wf, json("{'timeoutMs': 400, 'steps': [{'name': 'stall', 'tool': 'demo.stalls', 'params': {}}]}"));
+    JsonNode done = api.awaitFinished(api.start(wf, json("{}")).path("id").asString());
+    assertThat(done.path("status").asString()).isEqualTo("failed");
+    assertThat(done.path("error").asString()).contains("execution timed out");
+  }
+
   private static String header(ConsumerRecord<?, ?> record, String name) {
     var h = record.headers().lastHeader(name);
     return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
