@@ -68,7 +68,11 @@ class AsyncCallAudit implements CallAudit, SmartLifecycle {
     } while (result == EmitResult.FAIL_NON_SERIALIZED); // another thread is emitting right now: brief
     if (result.isFailure()) {
       dropped.increment();
-      log.warn("Audit queue full ({}): call to {}.{} not audited", result, call.server(), call.tool());
+      long n = (long) dropped.count();
+      if ((n & (n - 1)) == 0) { // the 1st, 2nd, 4th, 8th … drop: a flood of calls is not a flood of logs
+        log.warn("Audit queue full: {} external call(s) not audited so far (orca_gateway_audit_dropped_total); "
+            + "latest {}.{}", n, call.server(), call.tool());
+      }
     }
   }
 
