@@ -1,0 +1,244 @@
+package dev.orca.gateway.registry;
+
+import dev.orca.gateway.builtin.BuiltinUpstream;
+import dev.orca.gateway.relay.ToolRelay;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.ErrorResponseException;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code /api/v1/mcp-servers}: CRUD over the upstream registry, and {@code GET /api/v1/tools}.
+ *
+ * <p>An endpoint must be an absolute http(s) URL whose host is in {@code orca.gateway.upstream.allowed-hosts}
+ * (exact, or {@code *.example.com}; empty refuses every host), so the registry cannot be pointed at
+ * internal addresses. Upstream auth is {@code config.auth = {type: bearer|header, secret_name, header?}}:
+ * secrets are referenced by name and never stored. Invalid input is a 400 problem listing every problem.
+ */
+@RestController
+@RequestMapping("/api/v1")
+class McpServerApi {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,255}");
+  private static final Set<String> AUTH_KEYS = Set.of("type", "secret_name", "header");
+  private static final int DEFAULT_LIMIT = 50;
+  private static final int MAX_LIMIT = 200;
+
+  private final McpServerStore store;
+  private final ToolRelay relay;
+  private final JsonMapper json;
+  private final List<String> allowedHosts;
+
+  McpServerApi(McpServerStore store, ToolRelay relay, JsonMapper json,
+      @Value("${orca.gateway.upstream.allowed-hosts:}") List<String> allowedHosts) {
+    this.store = store;
+    this.relay = relay;
+    this.json = json;
+    this.allowedHosts = allowedHosts.stream().map(String::strip).filter(s -> !s.isEmpty())
+        .map(s -> s.toLowerCase(Locale.ROOT)).toList();
+  }
+
+  @PostMapping("/mcp-servers")
+  Mono<ResponseEntity<JsonNode>> create(@RequestBody JsonNode body) {
+    McpServerStore.McpServerInput in = validate(body);
+    return store.insert(in)
+        .map(row -> ResponseEntity.created(URI.create("/api/v1/mcp-servers/" + in.name())).body((JsonNode) row))
+        .onErrorMap(McpServerStore.DuplicateName.class, e -> problem(HttpStatus.CONFLICT,
+            "An MCP server named '" + in.name() + "' exists already", null));
+  }
+
+  @GetMapping("/mcp-servers")
+  Mono<JsonNode> list(@RequestParam(required = false) Integer limit, @RequestParam(required = false) String cursor) {
+    int n = limit == null ? DEFAULT_LIMIT : limit;
+    if (n < 1 || n > MAX_LIMIT) {
+      throw problem(HttpStatus.BAD_REQUEST, "limit must be from 1 to " + MAX_LIMIT, null);
+    }
+    String after;
+    try {
+      after = cursor == null ? null : new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw problem(HttpStatus.BAD_REQUEST, "cursor is not one this API issued", null);
+    }
+    return store.list(after, n + 1).collectList().map(rows -> {
+      ObjectNode page = json.createObjectNode();
+      ArrayNode items = page.putArray("items");
+      rows.stream().limit(n).forEach(items::add);
+      if (rows.size() > n) {
+        String last = rows.get(n - 1).path("name").asString();
+        page.put("next_cursor", Base64.getUrlEncoder().withoutPadding().encodeToString(last.getBytes(StandardCharsets.UTF_8)));
+      }
+      return page;
+    });
+  }
+
+  @GetMapping("/mcp-servers/{name}")
+  Mono<JsonNode> get(@PathVariable String name) {
+    return store.find(name).map(r -> (JsonNode) r).switchIfEmpty(Mono.error(() -> notFound(name)));
+  }
+
+  @PutMapping("/mcp-servers/{name}")
+  Mono<JsonNode> update(@PathVariable String name, @RequestBody JsonNode body) {
+    McpServerStore.McpServerInput in = validate(body);
+    return store.update(name, in).map(r -> (JsonNode) r)
+        .switchIfEmpty(Mono.error(() -> notFound(name)))
+        .onErrorMap(McpServerStore.DuplicateName.class, e -> problem(HttpStatus.CONFLICT,
+            "An MCP server named '" + in.name() + "' exists already", null));
+  }
+
+  @DeleteMapping("/mcp-servers/{name}")
+  Mono<ResponseEntity<Void>> delete(@PathVariable String name) {
+    return store.delete(name).flatMap(deleted -> deleted
+        ? Mono.just(ResponseEntity.noContent().<Void>build())
+        : Mono.error(notFound(name)));
+  }
+
+  /** The tools the gateway offers now, optionally of one server. */
+  @GetMapping("/tools")
+  Mono<JsonNode> tools(@RequestParam(required = false) String server) {
+    String prefix = server == null ? null : server + relay.separator();
+    return relay.listTools().map(all -> {
+      ObjectNode page = json.createObjectNode();
+      ArrayNode items = page.putArray("items");
+      all.forEach(tool -> {
+        String name = tool.path("name").asString();
+        if (prefix == null || name.startsWith(prefix)) {
+          items.add(tool);
+        }
+      });
+      return page;
+    });
+  }
+
+  // ---------------------------------------------------------------- validation
+
+  private McpServerStore.McpServerInput validate(JsonNode body) {
+    List<String> errors = new ArrayList<>();
+    if (body == null || !body.isObject()) {
+      throw problem(HttpStatus.BAD_REQUEST, "The body must be a JSON object", List.of("body: not an object"));
+    }
+    String name = body.path("name").asString("");
+    if (!NAME.matcher(name).matches()) {
+      errors.add("name: 1-255 letters, digits, '_' or '-' (it prefixes tool names, so no '.')");
+    } else if (name.contains(relay.separator())) {
+      errors.add("name: must not contain the tool separator '" + relay.separator() + "'");
+    } else if (name.equals(BuiltinUpstream.NAME)) {
+      errors.add("name: 'builtin' is the gateway's own server");
+    }
+    String endpoint = body.path("endpoint").asString("");
+    checkUrl("endpoint", endpoint, errors);
+    JsonNode health = body.get("health_check_url");
+    String healthUrl = health == null || health.isNull() ? null : health.asString("");
+    if (healthUrl != null) {
+      checkUrl("health_check_url", healthUrl, errors);
+    }
+    JsonNode description = body.get("description");
+    if (description != null && !description.isNull() && !description.isString()) {
+      errors.add("description: must be a string");
+    }
+    JsonNode enabled = body.get("enabled");
+    if (enabled != null && !enabled.isBoolean()) {
+      errors.add("enabled: must be true or false");
+    }
+    JsonNode config = body.get("config");
+    if (config != null && !config.isNull()) {
+      if (!config.isObject()) {
+        errors.add("config: must be an object");
+      } else {
+        checkAuth(config.path("auth"), errors);
+        if (config.has("timeout_ms") && (!config.get("timeout_ms").isIntegralNumber() || config.get("timeout_ms").asLong() < 1)) {
+          errors.add("config.timeout_ms: must be a positive integer");
+        }
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw problem(HttpStatus.BAD_REQUEST, "The MCP server definition is invalid", errors);
+    }
+    return new McpServerStore.McpServerInput(name, description == null || description.isNull() ? null : description.asString(),
+        endpoint, enabled == null || enabled.asBoolean(), config == null || config.isNull() ? null : config, healthUrl);
+  }
+
+  private void checkAuth(JsonNode auth, List<String> errors) {
+    if (auth.isMissingNode() || auth.isNull()) {
+      return;
+    }
+    if (!auth.isObject()) {
+      errors.add("config.auth: must be an object {type, secret_name, header?}");
+      return;
+    }
+    auth.propertyNames().forEach(key -> {
+      if (!AUTH_KEYS.contains(key)) {
+        errors.add("config.auth." + key + ": not allowed; secrets are referenced by secret_name, never stored");
+      }
+    });
+    String type = auth.path("type").asString("");
+    if (!type.equals("bearer") && !type.equals("header")) {
+      errors.add("config.auth.type: must be 'bearer' or 'header'");
+    }
+    if (!auth.path("secret_name").isString() || auth.path("secret_name").asString().isBlank()) {
+      errors.add("config.auth.secret_name: the name of the environment variable or mounted file holding the secret");
+    }
+    if (type.equals("header") && (!auth.path("header").isString() || auth.path("header").asString().isBlank())) {
+      errors.add("config.auth.header: the header name, for type 'header'");
+    }
+  }
+
+  private void checkUrl(String field, String value, List<String> errors) {
+    URI uri;
+    try {
+      uri = new URI(value);
+    } catch (URISyntaxException e) {
+      errors.add(field + ": not a valid URL");
+      return;
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+      errors.add(field + ": must be an absolute http(s) URL with a host");
+      return;
+    }
+    if (value.length() > 500) {
+      errors.add(field + ": at most 500 characters");
+    }
+    String host = uri.getHost().toLowerCase(Locale.ROOT);
+    boolean allowed = allowedHosts.stream().anyMatch(entry ->
+        entry.startsWith("*.") ? host.endsWith(entry.substring(1)) : host.equals(entry));
+    if (!allowed) {
+      errors.add(field + ": host '" + host + "' is not in orca.gateway.upstream.allowed-hosts"
+          + (allowedHosts.isEmpty() ? " (empty: set ORCA_GATEWAY_UPSTREAM_ALLOWED_HOSTS)" : ""));
+    }
+  }
+
+  private ErrorResponseException problem(HttpStatus status, String detail, List<String> errors) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+    if (errors != null) {
+      problem.setProperty("errors", errors);
+    }
+    return new ErrorResponseException(status, problem, null);
+  }
+
+  private ErrorResponseException notFound(String name) {
+    return problem(HttpStatus.NOT_FOUND, "No MCP server named '" + name + "'", null);
+  }
+}
