@@ -64,11 +64,12 @@ final class ServiceProcess {
     }
   }
 
-  private static String gatewayUrl(LocalStackConfig config) {
+  /** The gateway's MCP endpoint, which the orchestrator's tool steps call. */
+  static String gatewayUrl(LocalStackConfig config) {
     return config.services().stream()
         .filter(s -> s.name().equals("mcp-gateway"))
         .findFirst()
-        .map(ServiceSpec::url)
+        .map(s -> s.url() + "/mcp")
         .orElse("");
   }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.net.URI;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LocalStackIT {
   private static final Path REPO = Path.of(System.getProperty("basedir", "deploy/local")).resolve("../..").toAbsolutePath().normalize();
+  private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   @TempDir Path home;
@@ -50,6 +53,7 @@ class LocalStackIT {
         assertThat(metrics.statusCode()).as(service.name() + " prometheus").isEqualTo(200);
         assertThat(metrics.body()).as(service.name() + " prometheus").contains("# HELP ").contains("# TYPE ");
       }
+      runTheSampleWorkflow(config);
       try (Connection c = connect(config); Statement s = c.createStatement()) {
         s.execute("CREATE TABLE local_stack_it (note text)");
         s.execute("INSERT INTO local_stack_it VALUES ('kept')");
@@ -68,6 +72,39 @@ class LocalStackIT {
       assertThat(rs.getString(1)).isEqualTo("kept");
     }
     assertThat(Ports.isFree(config.postgresPort())).isTrue();
+  }
+
+  /**
+   * The README's first workflow, through the real stack: orchestrator → gateway's builtin tools, with the
+   * API token the launcher made.
+   */
+  private void runTheSampleWorkflow(LocalStackConfig config) throws Exception {
+    String token = Files.readString(home.resolve("api-token")).strip();
+    String orchestrator = config.services().stream().filter(s -> s.name().equals("orchestrator")).findFirst().orElseThrow().url();
+    HttpResponse<String> created = send(orchestrator + "/api/v1/workflows", token,
+        Files.readString(REPO.resolve("deploy/local/workflows/hello-orca.json")));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    HttpResponse<String> started = send(orchestrator + "/api/v1/workflows/hello-orca/executions", token,
+        "{\"input\": {\"who\": \"Orca\"}}");
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+    String id = JSON.readTree(started.body()).path("id").asString();
+
+    JsonNode execution = null;
+    for (int i = 0; i < 600 && (execution == null || List.of("pending", "running").contains(execution.path("status").asString())); i++) {
+      Thread.sleep(100);
+      execution = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(orchestrator + "/api/v1/executions/" + id))
+          .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).body());
+    }
+    assertThat(execution.path("status").asString()).as(execution.toString()).isEqualTo("completed");
+    assertThat(execution.path("output").path("card").path("result").path("to").asString()).isEqualTo("ORCA");
+    assertThat(execution.path("output").path("card").path("result").path("said").asString()).isEqualTo("Hello, Orca!");
+    assertThat(execution.path("steps").get(2).path("status").asString()).as("pause only when input.slow").isEqualTo("skipped");
+  }
+
+  private static HttpResponse<String> send(String url, String token, String json) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private Map<String, String> env() {

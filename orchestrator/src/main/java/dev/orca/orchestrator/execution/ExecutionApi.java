@@ -91,6 +91,14 @@ class ExecutionApi {
     return executions.find(id).switchIfEmpty(Mono.error(() -> unknown(id)));
   }
 
+  /** Every MCP tool call the execution's steps made (the orchestrator's intent/completion rows). */
+  @GetMapping("/executions/{id}/tool-calls")
+  Mono<List<ExecutionQueries.ToolCallView>> toolCalls(@PathVariable UUID id) {
+    return executions.find(id)
+        .switchIfEmpty(Mono.error(() -> unknown(id)))
+        .then(executions.toolCalls(id).collectList());
+  }
+
   @GetMapping("/executions")
   Mono<Page> list(
       @RequestParam(required = false) String workflow,

@@ -168,6 +168,38 @@ public class ExecutionQueries {
     return node == null || node.isNull() ? null : OffsetDateTime.parse(node.asString()).toInstant();
   }
 
+  /** One MCP tool call a step made, as recorded in {@code mcp_tool_calls}. */
+  public record ToolCallView(UUID id, String stepName, int attempt, String server, String tool, String status,
+      String outcome, JsonNode params, JsonNode result, String error, Integer durationMs, Instant startedAt,
+      Instant completedAt) {}
+
+  /** The execution's tool calls in the order they were made; empty for an unknown execution. */
+  public Flux<ToolCallView> toolCalls(UUID executionId) {
+    return db.sql("""
+            SELECT c.id, s.step_name, c.attempt, c.server_name, c.tool_name, c.status, c.outcome, c.params, c.result,
+                   c.error, c.duration_ms, c.started_at, c.completed_at
+            FROM mcp_tool_calls c LEFT JOIN workflow_steps s ON s.id = c.step_id
+            WHERE c.execution_id = :id
+            ORDER BY c.started_at, c.id
+            """)
+        .bind("id", executionId)
+        .map(row -> new ToolCallView(
+            row.get("id", UUID.class),
+            row.get("step_name", String.class),
+            row.get("attempt", Integer.class),
+            row.get("server_name", String.class),
+            row.get("tool_name", String.class),
+            row.get("status", String.class),
+            row.get("outcome", String.class),
+            Sql.readJson(row.get("params"), json),
+            Sql.readJson(row.get("result"), json),
+            row.get("error", String.class),
+            row.get("duration_ms", Integer.class),
+            instant(row, "started_at"),
+            instant(row, "completed_at")))
+        .all();
+  }
+
   /** Newest first; {@code after} is the last (createdAt, id) of the previous page. */
   public Flux<ExecutionView> list(String workflow, String status, int limit, Instant afterCreatedAt, UUID afterId) {
     var spec = db.sql(EXECUTION_COLUMNS + """

@@ -114,6 +114,14 @@ class EngineIT {
         "dev.orca.execution.completed");
     assertThat(mcp.calls()).anySatisfy(call ->
         assertThat(call.path("_meta").path("dev.orca/executionId").asString()).isEqualTo(id));
+    JsonNode calls = OrcaApiClient.JSON.readTree(api.http().get().uri("/api/v1/executions/" + id + "/tool-calls")
+        .exchange().expectStatus().isOk().expectBody().returnResult().getResponseBody());
+    assertThat(calls).hasSize(3);
+    assertThat(calls.get(0).path("stepName").asString()).isEqualTo("fetch");
+    assertThat(calls.get(0).path("server").asString() + "." + calls.get(0).path("tool").asString()).isEqualTo("demo.fetchIssue");
+    assertThat(calls.get(0).path("params").path("number").asInt()).isEqualTo(42);
+    assertThat(calls.get(0).path("outcome").asString()).isEqualTo("success");
+    assertThat(calls.get(2).path("result").path("content").get(0).path("text").asString()).startsWith("commented:");
   }
 
   @Test
