@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -30,6 +31,8 @@ public final class LocalStack implements AutoCloseable {
   private LocalPostgres postgres;
   private LocalKafka kafka;
   private boolean stopping;
+  /** Released when the stop begins, so waits can end early. */
+  private final CountDownLatch stopBegun = new CountDownLatch(1);
 
   private LocalStack(LocalStackConfig config, PrintStream out) {
     this.config = config;
@@ -222,7 +225,8 @@ public final class LocalStack implements AutoCloseable {
         throw new LaunchException(failure(late, "was not ready after " + config.startTimeout().toSeconds()
             + " s (GET " + late.spec().url() + "/actuator/health/readiness; raise ORCA_START_TIMEOUT_SECONDS if the machine is slow)"));
       }
-      sleep(POLL);
+      // Wait a poll interval, or less if that service exits meanwhile (checked at the top of the loop).
+      waitForExit(waiting.get(0), POLL);
     }
   }
 
@@ -233,7 +237,11 @@ public final class LocalStack implements AutoCloseable {
 
   private void unexpectedExit(ServiceProcess service, Runnable onUnexpectedExit) {
     // Ctrl-C in a terminal reaches the children too; give the launcher's own shutdown a moment to begin.
-    sleepQuietly(Duration.ofSeconds(1));
+    try {
+      stopBegun.await(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     synchronized (this) {
       if (stopping) {
         return;
@@ -283,6 +291,7 @@ public final class LocalStack implements AutoCloseable {
         return;
       }
       stopping = true;
+      stopBegun.countDown();
       toStop = List.copyOf(services);
       k = kafka;
       pg = postgres;
@@ -337,17 +346,9 @@ public final class LocalStack implements AutoCloseable {
     return p.startsWith(config.repoRoot()) ? config.repoRoot().relativize(p).toString() : p.toString();
   }
 
-  private static void sleepQuietly(Duration d) {
+  private static void waitForExit(ServiceProcess service, Duration atMost) {
     try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
+      service.process().waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new LaunchException("interrupted while starting");
