@@ -1,8 +1,9 @@
 package dev.orca.orchestrator.execution;
 
 import static dev.orca.orchestrator.execution.PostgresExecutionStore.instant;
-import static dev.orca.orchestrator.execution.Sql.bind;
-import static dev.orca.orchestrator.execution.Sql.bindJson;
+import static dev.orca.orchestrator.sql.Sql.bind;
+import static dev.orca.orchestrator.sql.Sql.bindJson;
+import static dev.orca.orchestrator.sql.Sql.readJson;
 
 import io.r2dbc.spi.Readable;
 import java.time.Instant;
@@ -135,7 +136,7 @@ public class ExecutionQueries {
                  FROM workflow_steps s WHERE s.execution_id = e.id) AS steps
             FROM workflow_executions e""") + " WHERE e.id = :id")
         .bind("id", id)
-        .map(row -> execution(row).withSteps(steps(Sql.readJson(row.get("steps"), json))))
+        .map(row -> execution(row).withSteps(steps(readJson(row, "steps", json))))
         .one();
   }
 
@@ -191,8 +192,8 @@ public class ExecutionQueries {
             row.get("tool_name", String.class),
             row.get("status", String.class),
             row.get("outcome", String.class),
-            Sql.readJson(row.get("params"), json),
-            Sql.readJson(row.get("result"), json),
+            readJson(row, "params", json),
+            readJson(row, "result", json),
             row.get("error", String.class),
             row.get("duration_ms", Integer.class),
             instant(row, "started_at"),
@@ -230,8 +231,8 @@ public class ExecutionQueries {
         row.get("workflow", String.class),
         row.get("workflow_version", Integer.class),
         status,
-        Sql.readJson(row.get("input"), json),
-        Sql.readJson(row.get("output"), json),
+        readJson(row, "input", json),
+        readJson(row, "output", json),
         row.get("error", String.class),
         row.get("triggered_by", String.class),
         row.get("idempotency_key", String.class),

@@ -1,7 +1,8 @@
 package dev.orca.orchestrator.execution;
 
-import static dev.orca.orchestrator.execution.Sql.bind;
-import static dev.orca.orchestrator.execution.Sql.bindJson;
+import static dev.orca.orchestrator.sql.Sql.bind;
+import static dev.orca.orchestrator.sql.Sql.bindJson;
+import static dev.orca.orchestrator.sql.Sql.readJson;
 
 import dev.orca.orchestrator.engine.ClaimedExecution;
 import dev.orca.orchestrator.engine.ExecutionStore;
@@ -83,7 +84,7 @@ public class PostgresExecutionStore implements ExecutionStore {
             row.get("id", UUID.class),
             row.get("workflow", String.class),
             row.get("workflow_version", Integer.class),
-            Sql.readJson(row.get("definition"), json),
+            readJson(row, "definition", json),
             contextOf(row),
             row.get("current_step_index", Integer.class),
             Boolean.TRUE.equals(row.get("cancel_requested", Boolean.class)),
@@ -296,7 +297,7 @@ public class PostgresExecutionStore implements ExecutionStore {
         .map(row -> {
           ObjectNode header = header(executionId, row, "cancelled");
           List<Event> events = new ArrayList<>();
-          JsonNode interrupted = Sql.readJson(row.get("interrupted"), json);
+          JsonNode interrupted = readJson(row, "interrupted", json);
           if (interrupted != null) {
             for (JsonNode s : interrupted) {
               events.add(event("dev.orca.step.cancelled", header,
@@ -378,7 +379,7 @@ public class PostgresExecutionStore implements ExecutionStore {
   }
 
   private ObjectNode contextOf(Readable row) {
-    JsonNode context = Sql.readJson(row.get("context"), json);
+    JsonNode context = readJson(row, "context", json);
     return context instanceof ObjectNode o ? o : JsonNodeFactory.instance.objectNode();
   }
 

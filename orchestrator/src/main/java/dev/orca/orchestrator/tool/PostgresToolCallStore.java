@@ -1,7 +1,9 @@
 package dev.orca.orchestrator.tool;
 
+import static dev.orca.orchestrator.sql.Sql.bind;
+import static dev.orca.orchestrator.sql.Sql.bindJson;
+
 import dev.orca.orchestrator.engine.ToolInvocation;
-import io.r2dbc.postgresql.codec.Json;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
@@ -56,7 +58,7 @@ class PostgresToolCallStore {
         .bind("tool", call.tool());
     spec = bind(spec, "executionId", call.executionId(), UUID.class);
     spec = bind(spec, "stepId", call.stepId(), UUID.class);
-    spec = bindJson(spec, "params", call.arguments());
+    spec = bindJson(spec, "params", call.arguments(), json);
     return spec.then();
   }
 
@@ -66,7 +68,7 @@ class PostgresToolCallStore {
             UPDATE mcp_tool_calls
             SET status = :status, outcome = :outcome, result = :result, duration_ms = :durationMs, completed_at = now()
             WHERE id = :id AND status = 'started'
-            """), "result", result)
+            """), "result", result, json)
         .bind("id", id)
         .bind("status", ending.status)
         .bind("outcome", ending.outcome)
@@ -90,15 +92,5 @@ class PostgresToolCallStore {
 
   private static int millis(long durationMs) {
     return (int) Math.max(0, Math.min(Integer.MAX_VALUE, durationMs));
-  }
-
-  private static GenericExecuteSpec bind(GenericExecuteSpec spec, String name, Object value, Class<?> type) {
-    return value == null ? spec.bindNull(name, type) : spec.bind(name, value);
-  }
-
-  private static GenericExecuteSpec bindJson(GenericExecuteSpec spec, String name, JsonNode value) {
-    return value == null || value.isMissingNode()
-        ? spec.bindNull(name, Json.class)
-        : spec.bind(name, Json.of(json.writeValueAsString(value)));
   }
 }

@@ -1,5 +1,7 @@
 package dev.orca.orchestrator.workflow;
 
+import dev.orca.orchestrator.sql.Sql;
+
 import io.r2dbc.postgresql.codec.Json;
 import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.Readable;
@@ -152,12 +154,11 @@ public class PostgresWorkflowStore implements WorkflowStore {
   }
 
   private Json jsonb(JsonNode node) {
-    return Json.of(json.writeValueAsBytes(node));
+    return Sql.jsonb(node, json);
   }
 
   private JsonNode readJson(Readable row, String column) {
-    Json value = row.get(column, Json.class);
-    return value == null ? null : json.readTree(value.asArray());
+    return Sql.readJson(row, column, json);
   }
 
   private Workflow workflow(Readable row) {
