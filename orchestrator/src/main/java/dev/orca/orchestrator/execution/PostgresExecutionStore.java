@@ -186,9 +186,7 @@ public class PostgresExecutionStore implements ExecutionStore {
           return events;
         })
         .one()
-        .flatMap(events -> events(f.executionId(), events).thenReturn(true))
-        .defaultIfEmpty(false)
-        .as(tx::transactional);
+        .as(events -> written(f.executionId(), events));
   }
 
   @Override
@@ -218,9 +216,8 @@ public class PostgresExecutionStore implements ExecutionStore {
           return event("dev.orca.step.retrying", header(r.executionId(), row, row.get("status", String.class)), step);
         })
         .one()
-        .flatMap(e -> events(r.executionId(), List.of(e)).thenReturn(true))
-        .defaultIfEmpty(false)
-        .as(tx::transactional);
+        .map(List::of)
+        .as(events -> written(r.executionId(), events));
   }
 
   @Override
@@ -259,9 +256,7 @@ public class PostgresExecutionStore implements ExecutionStore {
           return events;
         })
         .one()
-        .flatMap(events -> events(executionId, events).thenReturn(true))
-        .defaultIfEmpty(false)
-        .as(tx::transactional);
+        .as(events -> written(executionId, events));
   }
 
   /**
@@ -308,9 +303,7 @@ public class PostgresExecutionStore implements ExecutionStore {
           return events;
         })
         .one()
-        .flatMap(events -> events(executionId, events).thenReturn(true))
-        .defaultIfEmpty(false)
-        .as(tx::transactional);
+        .as(events -> written(executionId, events));
   }
 
   @Override
@@ -333,6 +326,17 @@ public class PostgresExecutionStore implements ExecutionStore {
       payload.set("step", step);
     }
     return new Event(type, payload);
+  }
+
+  /**
+   * Runs a fenced transition in one transaction with its events: the transition's statement yields the
+   * events when it changed a row (then true), or nothing when the fence held it back (then false).
+   */
+  private Mono<Boolean> written(UUID executionId, Mono<List<Event>> transition) {
+    return transition
+        .flatMap(events -> events(executionId, events).thenReturn(true))
+        .defaultIfEmpty(false)
+        .as(tx::transactional);
   }
 
   /** Appends the events in order and announces them; part of the caller's transaction. */
