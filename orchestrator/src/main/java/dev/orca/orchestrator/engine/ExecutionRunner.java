@@ -71,7 +71,12 @@ final class ExecutionRunner {
         .flatMap(stop -> switch (stop) {
           case DONE -> Mono.<Void>empty();
           case CANCEL -> cancel(claimed);
-          case TIMED_OUT -> finishFailed(claimed, run.index, "execution timed out at " + claimed.timeoutAt());
+          case TIMED_OUT -> {
+            String error = "execution timed out at " + claimed.timeoutAt();
+            UUID call = run.toolCallId;
+            yield finishFailed(claimed, run.index, error, 0, call == null ? null
+                : new ToolCallEnding(call, ToolCallOutcome.TIMEOUT, null, error, 0));
+          }
           case LEASE_LOST -> {
             log.warn("Lost the lease on execution {}; another replica continues it", claimed.id());
             yield Mono.<Void>empty();
@@ -115,7 +120,7 @@ final class ExecutionRunner {
         return finishFailed(run.claimed, index, "step '" + step.name() + "': when '" + step.when() + "' failed: " + e.getMessage());
       }
       if (!go) {
-        return finish(run, step, index, StepFinish.SKIPPED, null, null, 0, last);
+        return finish(run, step, index, StepFinish.SKIPPED, null, null, 0, last, null);
       }
     }
     JsonNode input;
@@ -124,7 +129,9 @@ final class ExecutionRunner {
     } catch (RuntimeException e) {
       return finishFailed(run.claimed, index, "step '" + step.name() + "': " + e.getMessage());
     }
-    return store.startStep(run.claimed.id(), settings.owner(), index, step.name(), input)
+    ToolCallIntent intent = step instanceof ToolStep tool ? new ToolCallIntent(UUID.randomUUID(), tool.server(), tool.tool()) : null;
+    run.toolCallId = intent == null ? null : intent.callId();
+    return store.startStep(run.claimed.id(), settings.owner(), index, step.name(), input, intent)
         .flatMap(start -> attempt(run, step, index, last, input, start));
   }
 
@@ -135,15 +142,26 @@ final class ExecutionRunner {
           "step '" + step.name() + "' was interrupted " + start.retryCount() + " times (replicas died while it ran)");
     }
     long t0 = System.nanoTime();
+    UUID callId = run.toolCallId;
     return call(run, step, start, input)
-        .flatMap(result -> {
+        .flatMap(answer -> {
+          long durationMs = millisSince(t0);
+          JsonNode result = answer.result();
+          if (answer.isError()) {
+            StepFailure f = new StepFailure(StepFailure.Kind.TOOL_ERROR,
+                "tool " + qualifiedName(step) + " reported an error: " + ToolResults.firstText(result));
+            return failed(run, step, index, start, policy, f, durationMs, ToolCallEnding.toolError(callId, result, durationMs));
+          }
           JsonNode bound = step.assign() == null ? null : ToolResults.bindable(result);
-          return finish(run, step, index, StepFinish.COMPLETED, result, bound, millisSince(t0), last);
+          return finish(run, step, index, StepFinish.COMPLETED, result, bound, durationMs, last, callId);
         })
-        .onErrorResume(StepFailure.class, f -> failed(run, step, index, start, policy, f, millisSince(t0)));
+        .onErrorResume(StepFailure.class, f -> {
+          long durationMs = millisSince(t0);
+          return failed(run, step, index, start, policy, f, durationMs, ToolCallEnding.failed(callId, f, durationMs));
+        });
   }
 
-  private Mono<JsonNode> call(Run run, StepDefinition step, StepStart start, JsonNode input) {
+  private Mono<ToolResult> call(Run run, StepDefinition step, StepStart start, JsonNode input) {
     if (step instanceof AgentStep agent) {
       return Mono.error(new StepFailure(StepFailure.Kind.UNSUPPORTED,
           "step '" + agent.name() + "' calls agent '" + agent.agent() + "', but this orchestrator has no agent runtime yet"));
@@ -151,21 +169,21 @@ final class ExecutionRunner {
     ToolStep tool = (ToolStep) step;
     return tools.invoke(new ToolInvocation(run.claimed.id(), start.stepId(), tool.name(), start.attempt(),
             tool.server(), tool.tool(), input, timeout(tool)))
-        .switchIfEmpty(Mono.error(() -> new StepFailure(StepFailure.Kind.PROTOCOL, "tool call ended without a result")))
-        .flatMap(r -> r.isError()
-            ? Mono.error(new StepFailure(StepFailure.Kind.TOOL_ERROR,
-                "tool " + tool.server() + "." + tool.tool() + " reported an error: " + ToolResults.firstText(r.result())))
-            : Mono.just(r.result()));
+        .switchIfEmpty(Mono.error(() -> new StepFailure(StepFailure.Kind.PROTOCOL, "tool call ended without a result")));
+  }
+
+  private static String qualifiedName(StepDefinition step) {
+    return step instanceof ToolStep tool ? tool.server() + "." + tool.tool() : step.name();
   }
 
   private Mono<Void> finish(Run run, StepDefinition step, int index, String status, JsonNode output, JsonNode bound,
-      long durationMs, boolean last) {
+      long durationMs, boolean last, UUID toolCallId) {
     if (step.assign() != null && bound != null) {
       run.context.set(step.assign(), bound);
     }
     JsonNode executionOutput = last ? outputOf(run) : null;
     StepFinish finish = new StepFinish(run.claimed.id(), settings.owner(), index, step.name(), status, output,
-        durationMs, step.assign(), bound, last, executionOutput);
+        durationMs, step.assign(), bound, last, executionOutput, toolCallId);
     return store.finishStep(finish).flatMap(written -> {
       if (!written) {
         return Mono.empty(); // fenced out: lease lost or cancellation requested; the watchdog says which
@@ -180,11 +198,11 @@ final class ExecutionRunner {
   }
 
   private Mono<Void> failed(Run run, StepDefinition step, int index, StepStart start, RetryPolicy policy, StepFailure f,
-      long durationMs) {
+      long durationMs, ToolCallEnding toolCall) {
     String error = "step '" + step.name() + "' attempt " + start.attempt() + ": " + f.getMessage();
     if (retries(policy, f) && start.retryCount() < policy.maxRetries()) {
       Instant at = Instant.now().plus(policy.delayBeforeRetry(start.attempt(), jitter));
-      return store.retryStep(new StepRetry(run.claimed.id(), settings.owner(), index, error, durationMs, at))
+      return store.retryStep(new StepRetry(run.claimed.id(), settings.owner(), index, error, durationMs, at, toolCall))
           .doOnNext(written -> {
             if (written) {
               metrics.stepRetried(run.claimed.workflow());
@@ -194,7 +212,7 @@ final class ExecutionRunner {
           .then();
     }
     metrics.stepFinished(run.claimed.workflow(), kind(step), "failed", Duration.ofMillis(durationMs));
-    return finishFailed(run.claimed, index, error, durationMs);
+    return finishFailed(run.claimed, index, error, durationMs, toolCall);
   }
 
   /** Timeouts and transport failures retry by default; a tool's isError only when the step lists it. */
@@ -209,11 +227,11 @@ final class ExecutionRunner {
   }
 
   private Mono<Void> finishFailed(ClaimedExecution claimed, int index, String error) {
-    return finishFailed(claimed, index, error, 0);
+    return finishFailed(claimed, index, error, 0, null);
   }
 
-  private Mono<Void> finishFailed(ClaimedExecution claimed, int index, String error, long durationMs) {
-    return store.failExecution(claimed.id(), settings.owner(), index, error, durationMs)
+  private Mono<Void> finishFailed(ClaimedExecution claimed, int index, String error, long durationMs, ToolCallEnding toolCall) {
+    return store.failExecution(claimed.id(), settings.owner(), index, error, durationMs, toolCall)
         .doOnNext(written -> {
           if (written) {
             metrics.executionFinished(claimed.workflow(), "failed", sinceCreated(claimed));
@@ -287,6 +305,8 @@ final class ExecutionRunner {
     final WorkflowDefinition definition;
     final ObjectNode context;
     volatile int index;
+    /** The tool call of the step attempt in progress, so an execution timeout can record how it ended. */
+    volatile UUID toolCallId;
 
     Run(ClaimedExecution claimed, WorkflowDefinition definition, ObjectNode context) {
       this.claimed = claimed;

@@ -3,11 +3,12 @@ package dev.orca.orchestrator.engine;
 import reactor.core.publisher.Mono;
 
 /**
- * Calls one MCP tool for a step attempt (through the MCP gateway) and records the call in
- * {@code mcp_tool_calls}: an intent row before the call, completed after it.
+ * Calls one MCP tool for a step attempt (through the MCP gateway). Recording the call is the engine's
+ * part: the intent goes into the transaction that starts the step, the ending into the one that
+ * follows it.
  *
- * <p>Cancelling the subscription must dispose the in-flight call (closing the request, so the
- * gateway can tell the upstream) and mark the call row {@code cancelled}.
+ * <p>Cancelling the subscription must dispose the in-flight call (closing the request, so the gateway
+ * can tell the upstream).
  *
  * <p>Signals: {@link ToolResult} for any answer of the tool, including {@code isError: true};
  * {@link StepFailure} errors for what went wrong on the way ({@link StepFailure#retryable()} says

@@ -9,6 +9,8 @@ import dev.orca.orchestrator.engine.ExecutionStore;
 import dev.orca.orchestrator.engine.StepFinish;
 import dev.orca.orchestrator.engine.StepRetry;
 import dev.orca.orchestrator.engine.StepStart;
+import dev.orca.orchestrator.engine.ToolCallEnding;
+import dev.orca.orchestrator.engine.ToolCallIntent;
 import io.r2dbc.spi.Readable;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,6 +37,23 @@ import tools.jackson.databind.node.ObjectNode;
 public class PostgresExecutionStore implements ExecutionStore {
   static final String WORK_CHANNEL = "orca_work";
   static final String CANCEL_CHANNEL = "orca_cancel";
+  /**
+   * A CTE {@code tc} for a transition that ends a step attempt without its answer: the attempt's tool call
+   * ({@code :call_id}) gets its ending; any other call of the execution still open (its replica died) fails.
+   */
+  private static final String END_TOOL_CALLS = """
+      tc AS (
+        UPDATE mcp_tool_calls c SET
+          status = CASE WHEN c.id = CAST(:call_id AS uuid) THEN CAST(:call_status AS text) ELSE 'failed' END,
+          outcome = CASE WHEN c.id = CAST(:call_id AS uuid) THEN CAST(:call_outcome AS text) ELSE 'upstream_error' END,
+          result = CASE WHEN c.id = CAST(:call_id AS uuid) THEN CAST(:call_result AS jsonb) END,
+          error = CASE WHEN c.id = CAST(:call_id AS uuid) THEN CAST(:call_error AS text)
+                       ELSE 'interrupted: the replica making this call stopped before it recorded the answer' END,
+          duration_ms = CASE WHEN c.id = CAST(:call_id AS uuid) THEN CAST(:call_duration AS int)
+                             ELSE (extract(epoch FROM now() - c.started_at) * 1000)::int END,
+          completed_at = now()
+        FROM ex WHERE c.execution_id = ex.id AND c.status = 'started')
+      """;
 
   private final DatabaseClient db;
   private final TransactionalOperator tx;
@@ -108,8 +127,13 @@ public class PostgresExecutionStore implements ExecutionStore {
         .defaultIfEmpty(LeaseStatus.LOST);
   }
 
+  /**
+   * One statement (autocommit): the fenced step update, the tool call's intent row, the interrupted attempt's
+   * open calls marked failed, the {@code step.started} event and its NOTIFY.
+   */
   @Override
-  public Mono<StepStart> startStep(UUID executionId, String owner, int index, String stepName, JsonNode input) {
+  public Mono<StepStart> startStep(UUID executionId, String owner, int index, String stepName, JsonNode input,
+      ToolCallIntent toolCall) {
     var spec = db.sql("""
         WITH ex AS (
           SELECT e.id, w.name AS workflow, e.workflow_version FROM workflow_executions e
@@ -117,30 +141,51 @@ public class PostgresExecutionStore implements ExecutionStore {
           WHERE e.id = :id AND e.lease_owner = :owner AND e.status = 'running' AND e.cancel_requested_at IS NULL
           FOR UPDATE OF e),
         prev AS (
-          SELECT s.id, s.status FROM workflow_steps s JOIN ex ON s.execution_id = ex.id WHERE s.step_index = :index)
-        UPDATE workflow_steps s
-        SET status = 'running', input = :input, started_at = now(), completed_at = NULL, duration_ms = NULL, next_retry_at = NULL,
-            retry_count = CASE WHEN prev.status = 'running' THEN s.retry_count + 1 ELSE s.retry_count END,
-            error = CASE WHEN prev.status = 'running'
-                         THEN 'attempt ' || (s.retry_count + 1) || ' was interrupted: the replica running it stopped'
-                         ELSE s.error END
-        FROM prev, ex WHERE s.id = prev.id AND prev.status IN ('pending', 'running')
-        RETURNING s.id, s.retry_count, s.error, prev.status = 'running' AS interrupted, ex.workflow, ex.workflow_version
+          SELECT s.id, s.status FROM workflow_steps s JOIN ex ON s.execution_id = ex.id WHERE s.step_index = :index),
+        st AS (
+          UPDATE workflow_steps s
+          SET status = 'running', input = :input, started_at = now(), completed_at = NULL, duration_ms = NULL, next_retry_at = NULL,
+              retry_count = CASE WHEN prev.status = 'running' THEN s.retry_count + 1 ELSE s.retry_count END,
+              error = CASE WHEN prev.status = 'running'
+                           THEN 'attempt ' || (s.retry_count + 1) || ' was interrupted: the replica running it stopped'
+                           ELSE s.error END
+          FROM prev, ex WHERE s.id = prev.id AND prev.status IN ('pending', 'running')
+          RETURNING s.id, s.step_name, s.retry_count, s.error, prev.status = 'running' AS interrupted, ex.workflow, ex.workflow_version),
+        orphaned AS (
+          UPDATE mcp_tool_calls c
+          SET status = 'failed', outcome = 'upstream_error', completed_at = now(),
+              error = 'interrupted: the replica making this call stopped before it recorded the answer',
+              duration_ms = (extract(epoch FROM now() - c.started_at) * 1000)::int
+          FROM st WHERE st.interrupted AND c.step_id = st.id AND c.status = 'started'),
+        intent AS (
+          INSERT INTO mcp_tool_calls (id, execution_id, step_id, attempt, server_name, tool_name, params, status, source, started_at)
+          SELECT CAST(:call_id AS uuid), :id, st.id, st.retry_count + 1, :server, :tool, :input, 'started', 'orchestrator', now()
+          FROM st WHERE CAST(:call_id AS uuid) IS NOT NULL),
+        ev AS (
+          INSERT INTO execution_outbox (execution_id, event_type, payload)
+          SELECT :id, 'dev.orca.step.started', jsonb_build_object(
+              'executionId', :id, 'workflow', st.workflow, 'workflowVersion', st.workflow_version, 'status', 'running',
+              'step', jsonb_strip_nulls(jsonb_build_object('name', st.step_name, 'index', :index, 'status', 'running',
+                                                           'retryCount', st.retry_count, 'error', st.error)))
+          FROM st)
+        SELECT st.id, st.retry_count, st.interrupted, pg_notify('orca_execution_events', CAST(:id AS text)) FROM st
         """)
         .bind("id", executionId)
         .bind("owner", owner)
         .bind("index", index);
+    spec = bind(spec, "call_id", toolCall == null ? null : toolCall.callId(), UUID.class);
+    spec = bind(spec, "server", toolCall == null ? null : toolCall.server(), String.class);
+    spec = bind(spec, "tool", toolCall == null ? null : toolCall.tool(), String.class);
     return bindJson(spec, "input", input, json)
-        .map(row -> new Written<>(
-            new StepStart(row.get("id", UUID.class), row.get("retry_count", Integer.class) + 1,
-                Boolean.TRUE.equals(row.get("interrupted", Boolean.class))),
-            header(executionId, row, "running"),
-            step(stepName, index, "running", row.get("retry_count", Integer.class), row.get("error", String.class), null)))
-        .one()
-        .flatMap(w -> events(executionId, List.of(event("dev.orca.step.started", w.header, w.step))).thenReturn(w.value))
-        .as(tx::transactional);
+        .map(row -> new StepStart(row.get("id", UUID.class), row.get("retry_count", Integer.class) + 1,
+            Boolean.TRUE.equals(row.get("interrupted", Boolean.class))))
+        .one();
   }
 
+  /**
+   * One statement (autocommit): the execution's progress (context, step index, completion), the step's
+   * output, its tool call completed with that output, the events and their NOTIFY.
+   */
   @Override
   public Mono<Boolean> finishStep(StepFinish f) {
     var spec = db.sql("""
@@ -156,13 +201,30 @@ public class PostgresExecutionStore implements ExecutionStore {
             lease_expires_at = CASE WHEN :last THEN NULL ELSE e.lease_expires_at END
           WHERE e.id = :id AND e.lease_owner = :owner AND e.status = 'running'
             AND e.cancel_requested_at IS NULL AND e.current_step_index = :index
-          RETURNING e.id, e.workflow_id, e.workflow_version, e.status)
-        UPDATE workflow_steps s
-        SET status = :status, output = :output, completed_at = now(), duration_ms = :duration, next_retry_at = NULL,
-            error = NULL, started_at = coalesce(s.started_at, now())
-        FROM ex WHERE s.execution_id = ex.id AND s.step_index = :index
-        RETURNING s.retry_count, ex.status, ex.workflow_version,
-                  (SELECT name FROM workflows w WHERE w.id = ex.workflow_id) AS workflow
+          RETURNING e.id, e.workflow_id, e.workflow_version, e.status),
+        st AS (
+          UPDATE workflow_steps s
+          SET status = :status, output = :output, completed_at = now(), duration_ms = :duration, next_retry_at = NULL,
+              error = NULL, started_at = coalesce(s.started_at, now())
+          FROM ex WHERE s.execution_id = ex.id AND s.step_index = :index
+          RETURNING s.step_name, s.retry_count, ex.status, ex.workflow_version,
+                    (SELECT name FROM workflows w WHERE w.id = ex.workflow_id) AS workflow),
+        tc AS (
+          UPDATE mcp_tool_calls c
+          SET status = 'completed', outcome = 'success', result = :output,
+              duration_ms = :duration, completed_at = now()
+          FROM st WHERE c.id = CAST(:call_id AS uuid) AND c.status = 'started'),
+        ev AS (
+          INSERT INTO execution_outbox (execution_id, event_type, payload)
+          SELECT :id, v.type, jsonb_build_object('executionId', :id, 'workflow', st.workflow,
+                     'workflowVersion', st.workflow_version, 'status', st.status) || v.extra
+          FROM st CROSS JOIN LATERAL (VALUES
+              (1, 'dev.orca.step.' || :status, jsonb_build_object('step', jsonb_build_object('name', st.step_name,
+                  'index', :index, 'status', :status, 'retryCount', st.retry_count, 'durationMs', :duration))),
+              (2, 'dev.orca.execution.completed', '{}'::jsonb)) AS v(ord, type, extra)
+          WHERE v.ord = 1 OR :last
+          ORDER BY v.ord)
+        SELECT pg_notify('orca_execution_events', CAST(:id AS text)) FROM st
         """)
         .bind("id", f.executionId())
         .bind("owner", f.owner())
@@ -171,31 +233,21 @@ public class PostgresExecutionStore implements ExecutionStore {
         .bind("status", f.status())
         .bind("duration", (int) Math.min(Integer.MAX_VALUE, f.durationMs()));
     spec = bind(spec, "assign", f.assign(), String.class);
+    spec = bind(spec, "call_id", f.toolCallId(), UUID.class);
     spec = bindJson(spec, "assigned", f.assignedValue(), json);
     spec = bindJson(spec, "execution_output", f.executionOutput(), json);
     spec = bindJson(spec, "output", f.output(), json);
-    return spec
-        .map(row -> {
-          ObjectNode header = header(f.executionId(), row, row.get("status", String.class));
-          List<Event> events = new ArrayList<>();
-          events.add(event("dev.orca.step." + f.status(), header,
-              step(f.stepName(), f.stepIndex(), f.status(), row.get("retry_count", Integer.class), null, f.durationMs())));
-          if (f.last()) {
-            events.add(event("dev.orca.execution.completed", header.deepCopy(), null));
-          }
-          return events;
-        })
-        .one()
-        .as(events -> written(f.executionId(), events));
+    return spec.map(row -> true).one().defaultIfEmpty(false);
   }
 
   @Override
   public Mono<Boolean> retryStep(StepRetry r) {
-    return db.sql("""
+    var spec = db.sql("""
             WITH ex AS (
               UPDATE workflow_executions e SET next_run_at = :at, lease_owner = NULL, lease_expires_at = NULL
               WHERE e.id = :id AND e.lease_owner = :owner AND e.status = 'running' AND e.cancel_requested_at IS NULL
-              RETURNING e.id, e.workflow_id, e.workflow_version, e.status)
+              RETURNING e.id, e.workflow_id, e.workflow_version, e.status),
+            """ + END_TOOL_CALLS + """
             UPDATE workflow_steps s
             SET status = 'pending', error = :error, retry_count = s.retry_count + 1, next_retry_at = :at,
                 duration_ms = :duration, completed_at = NULL
@@ -208,7 +260,8 @@ public class PostgresExecutionStore implements ExecutionStore {
         .bind("index", r.stepIndex())
         .bind("error", r.error())
         .bind("duration", (int) Math.min(Integer.MAX_VALUE, r.durationMs()))
-        .bind("at", OffsetDateTime.ofInstant(r.at(), java.time.ZoneOffset.UTC))
+        .bind("at", OffsetDateTime.ofInstant(r.at(), java.time.ZoneOffset.UTC));
+    return bindToolCall(spec, r.toolCall())
         .map(row -> {
           ObjectNode step = step(row.get("step_name", String.class), r.stepIndex(), "pending",
               row.get("retry_count", Integer.class), r.error(), r.durationMs());
@@ -221,8 +274,9 @@ public class PostgresExecutionStore implements ExecutionStore {
   }
 
   @Override
-  public Mono<Boolean> failExecution(UUID executionId, String owner, int stepIndex, String error, long durationMs) {
-    return db.sql("""
+  public Mono<Boolean> failExecution(UUID executionId, String owner, int stepIndex, String error, long durationMs,
+      ToolCallEnding toolCall) {
+    var spec = db.sql("""
             WITH ex AS (
               UPDATE workflow_executions e
               SET status = 'failed', error = :error, completed_at = now(), lease_owner = NULL, lease_expires_at = NULL
@@ -232,7 +286,8 @@ public class PostgresExecutionStore implements ExecutionStore {
               UPDATE workflow_steps s
               SET status = 'failed', error = :error, completed_at = now(), duration_ms = :duration, next_retry_at = NULL
               FROM ex WHERE s.execution_id = ex.id AND s.step_index = :index
-              RETURNING s.step_name, s.retry_count)
+              RETURNING s.step_name, s.retry_count),
+            """ + END_TOOL_CALLS + """
             SELECT ex.status, ex.workflow_version, (SELECT name FROM workflows w WHERE w.id = ex.workflow_id) AS workflow,
                    st.step_name, st.retry_count
             FROM ex LEFT JOIN st ON true
@@ -241,7 +296,8 @@ public class PostgresExecutionStore implements ExecutionStore {
         .bind("owner", owner)
         .bind("index", stepIndex)
         .bind("error", error)
-        .bind("duration", (int) Math.min(Integer.MAX_VALUE, durationMs))
+        .bind("duration", (int) Math.min(Integer.MAX_VALUE, durationMs));
+    return bindToolCall(spec, toolCall)
         .map(row -> {
           ObjectNode header = header(executionId, row, "failed");
           List<Event> events = new ArrayList<>();
@@ -280,7 +336,12 @@ public class PostgresExecutionStore implements ExecutionStore {
               duration_ms = CASE WHEN s.status = 'running'
                                  THEN (extract(epoch FROM now() - s.started_at) * 1000)::int END
           FROM ex WHERE s.execution_id = ex.id AND s.status IN ('pending', 'running')
-          RETURNING s.step_name, s.step_index, s.retry_count, s.started_at IS NOT NULL AS was_started)
+          RETURNING s.step_name, s.step_index, s.retry_count, s.started_at IS NOT NULL AS was_started),
+        tc AS (
+          UPDATE mcp_tool_calls c
+          SET status = 'cancelled', outcome = 'cancelled', completed_at = now(),
+              duration_ms = (extract(epoch FROM now() - c.started_at) * 1000)::int
+          FROM ex WHERE c.execution_id = ex.id AND c.status = 'started')
         SELECT ex.status, ex.workflow_version, (SELECT name FROM workflows w WHERE w.id = ex.workflow_id) AS workflow,
                (SELECT jsonb_agg(jsonb_build_object('name', step_name, 'index', step_index, 'retryCount', retry_count)
                                  ORDER BY step_index)
@@ -314,11 +375,18 @@ public class PostgresExecutionStore implements ExecutionStore {
         .then();
   }
 
+  private DatabaseClient.GenericExecuteSpec bindToolCall(DatabaseClient.GenericExecuteSpec spec, ToolCallEnding call) {
+    spec = bind(spec, "call_id", call == null ? null : call.callId(), UUID.class);
+    spec = bind(spec, "call_status", call == null ? null : call.outcome().status(), String.class);
+    spec = bind(spec, "call_outcome", call == null ? null : call.outcome().outcome(), String.class);
+    spec = bind(spec, "call_error", call == null ? null : call.error(), String.class);
+    spec = bind(spec, "call_duration", call == null ? null : (int) Math.min(Integer.MAX_VALUE, call.durationMs()), Integer.class);
+    return bindJson(spec, "call_result", call == null ? null : call.result(), json);
+  }
+
   // ---------------------------------------------------------------- events
 
   private record Event(String type, ObjectNode payload) {}
-
-  private record Written<T>(T value, ObjectNode header, ObjectNode step) {}
 
   private Event event(String type, ObjectNode header, ObjectNode step) {
     ObjectNode payload = header.deepCopy();

@@ -1,5 +1,5 @@
 /**
- * Tool steps' MCP client: calls {@code server.tool} on the MCP gateway (Streamable HTTP) and records each
- * call in {@code mcp_tool_calls}, as intent before the call and completed after it.
+ * Tool steps' MCP client: calls {@code server.tool} on the MCP gateway (Streamable HTTP) with the step
+ * attempt named in {@code _meta}; the engine's store records each call in {@code mcp_tool_calls}.
  */
 package dev.orca.orchestrator.tool;

@@ -71,8 +71,12 @@ class EngineIT {
 
   @Test
   void runsThreeStepsWithInterpolationAndAssign() throws Exception {
-    mcp.tool("demo.fetchIssue", args -> Mono.just(ToolScript.structured(
-        json("{'number': " + args.path("number").asInt() + ", 'title': 'Crash on start', 'labels': ['bug']}"))));
+    List<String> intentDuringCall = new java.util.concurrent.CopyOnWriteArrayList<>();
+    mcp.tool("demo.fetchIssue", args -> Mono.<JsonNode>fromCallable(() -> {
+          intentDuringCall.addAll(query("SELECT status || ' ' || params::text FROM mcp_tool_calls WHERE tool_name = 'fetchIssue'"));
+          return ToolScript.structured(
+              json("{'number': " + args.path("number").asInt() + ", 'title': 'Crash on start', 'labels': ['bug']}"));
+        }).subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()));
     mcp.tool("demo.createBranch", args -> Mono.just(ToolScript.text("{\"ref\": \"refs/heads/" + args.path("branch").asString() + "\"}")));
     mcp.tool("demo.comment", args -> Mono.just(ToolScript.text("commented: " + args.path("body").asString())));
     String wf = unique("issue-to-branch");
@@ -104,8 +108,15 @@ class EngineIT {
     assertThat(done.path("output").path("note").asString()).isEqualTo("commented: Branch refs/heads/fix/42 for Crash on start");
 
     String id = done.path("id").asString();
-    assertThat(query("SELECT count(*) FROM mcp_tool_calls WHERE execution_id = '" + id + "' AND status = 'completed' AND source = 'orchestrator'"))
-        .containsExactly("3");
+    assertThat(intentDuringCall).as("the intent row is durable before the call").containsExactly("started {\"number\": 42}");
+    assertThat(query("""
+        SELECT c.attempt || ' ' || c.status || ' ' || c.outcome || ' ' || c.source || ' ' || (c.params = s.input)
+               || ' ' || (c.result = s.output) || ' ' || (c.duration_ms = s.duration_ms)
+        FROM mcp_tool_calls c JOIN workflow_steps s ON s.id = c.step_id
+        WHERE c.execution_id = '%s' ORDER BY s.step_index""".formatted(id)))
+        .as("one row per call, completed with the step's output in the step's transaction")
+        .containsExactly("1 completed success orchestrator true true true", "1 completed success orchestrator true true true",
+            "1 completed success orchestrator true true true");
     assertThat(query("SELECT event_type FROM execution_outbox WHERE execution_id = '" + id + "' ORDER BY id")).containsExactly(
         "dev.orca.execution.started",
         "dev.orca.step.started", "dev.orca.step.completed",
@@ -153,10 +164,11 @@ class EngineIT {
     assertThat(done.path("output").path("r").asString()).isEqualTo("ok");
     assertThat(query("SELECT count(*) FROM execution_outbox WHERE execution_id = '" + done.path("id").asString()
         + "' AND event_type = 'dev.orca.step.retrying'")).containsExactly("2");
+    assertThat(callRows(done)).containsExactly("1 failed upstream_error", "2 failed upstream_error", "3 completed success");
   }
 
   @Test
-  void failsWhenRetriesAreExhaustedRecordingTheLastError() {
+  void failsWhenRetriesAreExhaustedRecordingTheLastError() throws Exception {
     mcp.tool("demo.down", ToolScript.httpStatus(503));
     mcp.tool("demo.unreached", args -> Mono.error(new AssertionError("no step may start after a failed one")));
     String wf = unique("retry-exhausted");
@@ -172,10 +184,11 @@ class EngineIT {
     assertThat(step.path("error").asString()).contains("attempt 3").contains("503");
     assertThat(done.path("error").asString()).contains("down");
     assertThat(done.path("steps").get(1).path("status").asString()).isEqualTo("pending");
+    assertThat(callRows(done)).containsExactly("1 failed upstream_error", "2 failed upstream_error", "3 failed upstream_error");
   }
 
   @Test
-  void aToolErrorFailsAtOnceWithoutRetrying() {
+  void aToolErrorFailsAtOnceWithoutRetrying() throws Exception {
     mcp.tool("demo.refuses", args -> Mono.just(ToolScript.toolError("repository is archived")));
     String wf = unique("tool-error");
     api.createWorkflow(wf, json("""
@@ -185,10 +198,13 @@ class EngineIT {
     assertThat(done.path("status").asString()).isEqualTo("failed");
     assertThat(done.path("steps").get(0).path("retryCount").asInt()).isZero();
     assertThat(done.path("steps").get(0).path("error").asString()).contains("repository is archived");
+    assertThat(callRows(done)).containsExactly("1 completed tool_error");
+    assertThat(query("SELECT result->'content'->0->>'text' FROM mcp_tool_calls WHERE execution_id = '"
+        + done.path("id").asString() + "'")).containsExactly("repository is archived");
   }
 
   @Test
-  void aStepTimeoutDisposesTheCall() {
+  void aStepTimeoutDisposesTheCall() throws Exception {
     mcp.tool("demo.slow", ToolScript.never());
     String wf = unique("timeout");
     api.createWorkflow(wf, json("{'steps': [{'name': 'slow', 'tool': 'demo.slow', 'params': {}, 'timeoutMs': 300}]}"));
@@ -197,6 +213,7 @@ class EngineIT {
     assertThat(done.path("status").asString()).isEqualTo("failed");
     assertThat(done.path("steps").get(0).path("error").asString()).contains("did not answer within 300 ms");
     assertThat(done.path("steps").get(0).path("retryCount").asInt()).as("timeouts retry under the default policy").isEqualTo(3);
+    assertThat(callRows(done)).containsExactly("1 failed timeout", "2 failed timeout", "3 failed timeout", "4 failed timeout");
     await().atMost(Duration.ofSeconds(10)).until(() -> mcp.disconnectedCalls() > disconnectedBefore);
   }
 
@@ -408,7 +425,7 @@ class EngineIT {
   }
 
   @Test
-  void anExecutionTimeoutEndsItAndDisposesTheCall() {
+  void anExecutionTimeoutEndsItAndDisposesTheCall() throws Exception {
     mcp.tool("demo.forever", ToolScript.never());
     String wf = unique("execution-timeout");
     api.createWorkflow(wf, json("{'steps': [{'name': 'wait', 'tool': 'demo.forever', 'params': {}}]}"));
@@ -420,6 +437,7 @@ class EngineIT {
     assertThat(done.path("status").asString()).isEqualTo("failed");
     assertThat(done.path("error").asString()).contains("execution timed out");
     await().atMost(Duration.ofSeconds(10)).until(() -> mcp.disconnectedCalls() > disconnectedBefore);
+    assertThat(callRows(done)).containsExactly("1 failed timeout");
   }
 
   @Test
@@ -467,6 +485,12 @@ class EngineIT {
   private static String header(ConsumerRecord<?, ?> record, String name) {
     var h = record.headers().lastHeader(name);
     return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** The execution's tool call rows: "attempt status outcome", in attempt order. */
+  private static List<String> callRows(JsonNode execution) throws Exception {
+    return query("SELECT attempt || ' ' || status || ' ' || coalesce(outcome, '-') FROM mcp_tool_calls WHERE execution_id = '"
+        + execution.path("id").asString() + "' ORDER BY attempt");
   }
 
   private static List<String> statuses(JsonNode execution) {
