@@ -110,7 +110,8 @@ public final class Interpolator {
     }
   }
 
-  static String escapePointer(String key) {
+  /** A key as a JSON pointer segment (RFC 6901: ~ as ~0, / as ~1). */
+  public static String escapePointer(String key) {
     return key.replace("~", "~0").replace("/", "~1");
   }
 

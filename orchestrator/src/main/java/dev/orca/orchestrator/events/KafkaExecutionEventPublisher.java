@@ -12,15 +12,9 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -42,7 +36,6 @@ import tools.jackson.databind.ObjectMapper;
  */
 @Component
 public class KafkaExecutionEventPublisher implements DisposableBean {
-  private static final Logger log = LoggerFactory.getLogger(KafkaExecutionEventPublisher.class);
   public static final URI SOURCE = URI.create("/orca/orchestrator");
   static final int PARTITIONS = 3;
 
@@ -127,32 +120,7 @@ public class KafkaExecutionEventPublisher implements DisposableBean {
   }
 
   private Mono<Void> createTopicIfMissing() {
-    Map<String, Object> config = Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis(),
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
-    return Mono.usingWhen(
-        // Creating a client resolves addresses: not on the caller's (possibly event-loop) thread.
-        Mono.fromCallable(() -> Admin.create(config)).subscribeOn(Schedulers.boundedElastic()),
-        admin -> Mono.fromCompletionStage(() -> admin.describeCluster().nodes().toCompletionStage())
-            .flatMap(nodes -> {
-              short replication = (short) Math.max(1, Math.min(3, nodes.size()));
-              NewTopic newTopic = new NewTopic(topic, PARTITIONS, replication);
-              return Mono.fromCompletionStage(() -> admin.createTopics(List.of(newTopic)).all().toCompletionStage())
-                  .doOnSuccess(v -> log.info("Created Kafka topic {} ({} partitions, replication {})", topic, PARTITIONS, replication))
-                  .onErrorResume(KafkaExecutionEventPublisher::topicExists, e -> Mono.empty());
-            })
-            .then(),
-        admin -> Mono.<Void>fromRunnable(() -> admin.close(Duration.ZERO)).subscribeOn(Schedulers.boundedElastic()));
-  }
-
-  private static boolean topicExists(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof TopicExistsException) {
-        return true;
-      }
-    }
-    return false;
+    return KafkaTopics.createIfMissing(bootstrapServers, List.of(topic), PARTITIONS, requestTimeout);
   }
 
   @Override

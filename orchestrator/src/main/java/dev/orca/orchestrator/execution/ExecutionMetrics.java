@@ -10,7 +10,7 @@ import org.springframework.stereotype.Component;
 
 /** DESIGN §7 execution and step metrics on Micrometer; labels are names and statuses, never ids. */
 @Component
-class ExecutionMetrics implements EngineMetrics {
+public class ExecutionMetrics implements EngineMetrics {
   private final MeterRegistry registry;
   private final AtomicInteger active = new AtomicInteger();
 
@@ -19,7 +19,8 @@ class ExecutionMetrics implements EngineMetrics {
     registry.gauge("orca.executions.active", active);
   }
 
-  void started(String workflow, String trigger) {
+  /** {@code orca_executions_started_total}; {@code trigger} is {@code api} or {@code event}. */
+  public void started(String workflow, String trigger) {
     Counter.builder("orca.executions.started").tags("workflow", workflow, "trigger", trigger).register(registry).increment();
   }
 

@@ -44,37 +44,55 @@ public class ExecutionQueries {
   }
 
   /**
+   * What started an execution from an event: the {@code events} row (one execution per workflow and
+   * event) and the context roots it contributes besides {@code input} and {@code execution}, such as
+   * {@code event} and {@code repo}.
+   */
+  public record Trigger(UUID eventId, JsonNode context) {}
+
+  /**
    * Creates the execution with its steps (pending) on the workflow's current version, in one
    * transaction that also wakes the engines; the same {@code idempotencyKey} returns the existing one.
    */
   public Mono<StartOutcome> start(String workflow, JsonNode input, String idempotencyKey, String triggeredBy, Long timeoutMs) {
+    return start(workflow, input, idempotencyKey, triggeredBy, timeoutMs, null);
+  }
+
+  /**
+   * As {@link #start(String, JsonNode, String, String, Long)}, for an event: the same trigger event
+   * for the same workflow returns the existing execution. Joins the caller's transaction if there is one.
+   */
+  public Mono<StartOutcome> start(String workflow, JsonNode input, String idempotencyKey, String triggeredBy, Long timeoutMs,
+      Trigger trigger) {
     UUID id = UUID.randomUUID();
     return db.sql("SELECT id, version, enabled FROM workflows WHERE name = :name")
         .bind("name", workflow)
         .map(row -> new Object[] {row.get("id", UUID.class), row.get("version", Integer.class), row.get("enabled", Boolean.class)})
         .one()
         .flatMap(w -> Boolean.TRUE.equals(w[2])
-            ? insert(id, (UUID) w[0], (Integer) w[1], workflow, input, idempotencyKey, triggeredBy, timeoutMs)
+            ? insert(id, (UUID) w[0], (Integer) w[1], workflow, input, idempotencyKey, triggeredBy, timeoutMs, trigger)
             : Mono.<StartOutcome>just(new StartOutcome.DisabledWorkflow(workflow)))
         .defaultIfEmpty(new StartOutcome.UnknownWorkflow(workflow))
         .as(tx::transactional);
   }
 
   private Mono<StartOutcome> insert(UUID id, UUID workflowId, int version, String workflow, JsonNode input,
-      String idempotencyKey, String triggeredBy, Long timeoutMs) {
+      String idempotencyKey, String triggeredBy, Long timeoutMs, Trigger trigger) {
     var spec = db.sql("""
         WITH ex AS (
           INSERT INTO workflow_executions
-            (id, workflow_id, workflow_version, status, input, context, idempotency_key, triggered_by, timeout_at, next_run_at)
+            (id, workflow_id, workflow_version, status, input, context, idempotency_key, trigger_event_id, triggered_by,
+             timeout_at, next_run_at)
           VALUES (:id, :workflow_id, :version, 'pending', :input,
-                  jsonb_build_object('input', CAST(:input AS jsonb),
+                  coalesce(CAST(:trigger_context AS jsonb), '{}'::jsonb) || jsonb_build_object('input', CAST(:input AS jsonb),
                                      'execution', jsonb_build_object('id', CAST(:id AS uuid), 'workflow', CAST(:workflow AS text), 'version', :version)),
-                  :key, :triggered_by,
+                  :key, :trigger_event_id, :triggered_by,
                   now() + make_interval(secs => coalesce(CAST(:timeout_ms AS bigint),
                       (SELECT CAST(definition ->> 'timeoutMs' AS bigint) FROM workflow_versions
                        WHERE workflow_id = :workflow_id AND version = :version)) / 1000.0),
                   now())
-          ON CONFLICT ON CONSTRAINT uq_workflow_executions_workflow_idempotency_key DO NOTHING
+          -- the same idempotency key or trigger event for this workflow: the existing execution stands
+          ON CONFLICT DO NOTHING
           RETURNING id),
         steps AS (
           INSERT INTO workflow_steps (execution_id, step_name, step_index)
@@ -92,11 +110,16 @@ public class ExecutionQueries {
     spec = bind(spec, "key", idempotencyKey, String.class);
     spec = bind(spec, "triggered_by", triggeredBy, String.class);
     spec = bind(spec, "timeout_ms", timeoutMs, Long.class);
-    Mono<StartOutcome> existing = idempotencyKey == null
+    spec = bind(spec, "trigger_event_id", trigger == null ? null : trigger.eventId(), UUID.class);
+    spec = bindJson(spec, "trigger_context", trigger == null ? null : trigger.context(), json);
+    Mono<StartOutcome> existing = idempotencyKey == null && trigger == null
         ? Mono.error(new IllegalStateException("execution insert returned nothing"))
-        : db.sql("SELECT id FROM workflow_executions WHERE workflow_id = :workflow_id AND idempotency_key = :key")
-            .bind("workflow_id", workflowId)
-            .bind("key", idempotencyKey)
+        : bind(bind(db.sql("""
+                SELECT id FROM workflow_executions
+                WHERE workflow_id = :workflow_id AND (idempotency_key = :key OR trigger_event_id = :trigger_event_id)
+                """)
+                .bind("workflow_id", workflowId), "key", idempotencyKey, String.class),
+                "trigger_event_id", trigger == null ? null : trigger.eventId(), UUID.class)
             .map(row -> (StartOutcome) new StartOutcome.AlreadyStarted(row.get("id", UUID.class)))
             .one();
     return spec.map(row -> (StartOutcome) new StartOutcome.Started(row.get("id", UUID.class))).one().switchIfEmpty(existing);

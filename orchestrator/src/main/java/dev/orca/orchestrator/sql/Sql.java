@@ -1,6 +1,7 @@
 package dev.orca.orchestrator.sql;
 
 import io.r2dbc.postgresql.codec.Json;
+import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.Readable;
 import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
 import tools.jackson.databind.JsonNode;
@@ -29,5 +30,15 @@ public final class Sql {
   public static JsonNode readJson(Readable row, String column, JsonMapper json) {
     Json value = row.get(column, Json.class);
     return value == null ? null : json.readTree(value.asArray());
+  }
+
+  /** A unique violation (SQLState 23505) anywhere in the cause chain (Spring wraps the driver's exception). */
+  public static boolean isUniqueViolation(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof R2dbcException r && "23505".equals(r.getSqlState())) {
+        return true;
+      }
+    }
+    return false;
   }
 }

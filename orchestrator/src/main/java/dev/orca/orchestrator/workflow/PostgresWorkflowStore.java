@@ -3,7 +3,6 @@ package dev.orca.orchestrator.workflow;
 import dev.orca.orchestrator.sql.Sql;
 
 import io.r2dbc.postgresql.codec.Json;
-import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
 import java.util.UUID;
@@ -22,8 +21,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Repository
 public class PostgresWorkflowStore implements WorkflowStore {
-  static final String UNIQUE_VIOLATION = "23505";
-
   private static final String COLUMNS = "id, name, description, version, enabled, definition, created_at, updated_at";
 
   private static final String CREATE = """
@@ -103,7 +100,7 @@ public class PostgresWorkflowStore implements WorkflowStore {
         .bind("definition", jsonb(definition))
         .map(this::workflow)
         .one()
-        .onErrorMap(PostgresWorkflowStore::isUniqueViolation, e -> new WorkflowAlreadyExistsException(name, e));
+        .onErrorMap(Sql::isUniqueViolation, e -> new WorkflowAlreadyExistsException(name, e));
   }
 
   @Override
@@ -180,15 +177,5 @@ public class PostgresWorkflowStore implements WorkflowStore {
         row.get("version", Integer.class),
         readJson(row, "definition"),
         row.get("created_at", OffsetDateTime.class));
-  }
-
-  /** A unique violation anywhere in the cause chain (Spring wraps the driver's exception). */
-  static boolean isUniqueViolation(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof R2dbcException r && UNIQUE_VIOLATION.equals(r.getSqlState())) {
-        return true;
-      }
-    }
-    return false;
   }
 }

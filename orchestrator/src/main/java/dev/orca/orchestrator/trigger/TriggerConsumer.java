@@ -1,0 +1,171 @@
+package dev.orca.orchestrator.trigger;
+
+import dev.orca.common.startup.OrcaProperties;
+import dev.orca.orchestrator.events.KafkaTopics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.r2dbc.spi.R2dbcException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.kafka.receiver.KafkaReceiver;
+import reactor.kafka.receiver.ReceiverOptions;
+import reactor.kafka.receiver.ReceiverRecord;
+import reactor.util.retry.Retry;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * The consumer group over the webhook topics (DESIGN §6, §10). Records of one partition are handled
+ * one after another, partitions in parallel; a record's offset is committed only after its effect is
+ * durable ({@link EventTrigger}), so a crash or rebalance redelivers it and the unique keys make that
+ * harmless. An undecodable record, or one the database refuses as data, goes to the dead-letter topic
+ * and consumption goes on; while the database is unreachable the record is retried with back-off.
+ */
+@Component
+@ConditionalOnProperty(name = "orca.triggers.enabled", havingValue = "true", matchIfMissing = true)
+@EnableConfigurationProperties(TriggerProperties.class)
+class TriggerConsumer implements SmartLifecycle {
+  private static final Logger log = LoggerFactory.getLogger(TriggerConsumer.class);
+  private static final Duration MIN_BACKOFF = Duration.ofMillis(200);
+
+  private final TriggerProperties properties;
+  private final String bootstrapServers;
+  private final EventTrigger trigger;
+  private final WebhookDecoder decoder;
+  private final MeterRegistry metrics;
+  private final Mono<Void> beforeCommit;
+  private DeadLetters deadLetters;
+  private volatile Disposable running;
+
+  @Autowired
+  TriggerConsumer(TriggerProperties properties, OrcaProperties orca, EventTrigger trigger, ObjectMapper json,
+      MeterRegistry metrics) {
+    this(properties, orca.kafka().bootstrapServers(), trigger, new WebhookDecoder(json), metrics, Mono.empty());
+  }
+
+  /** {@code beforeCommit} runs between a record's effect and its commit (tests stop a consumer there). */
+  TriggerConsumer(TriggerProperties properties, String bootstrapServers, EventTrigger trigger, WebhookDecoder decoder,
+      MeterRegistry metrics, Mono<Void> beforeCommit) {
+    this.properties = properties;
+    this.bootstrapServers = bootstrapServers;
+    this.trigger = trigger;
+    this.decoder = decoder;
+    this.metrics = metrics;
+    this.beforeCommit = beforeCommit;
+  }
+
+  private ReceiverOptions<byte[], byte[]> options() {
+    Map<String, Object> consumer = new HashMap<>();
+    consumer.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    consumer.put(ConsumerConfig.GROUP_ID_CONFIG, properties.groupId());
+    consumer.put(ConsumerConfig.CLIENT_ID_CONFIG, "orca-orchestrator-triggers");
+    // A new group starts at the beginning: webhooks accepted before the first orchestrator started still count.
+    consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    consumer.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+    // Raw bytes: decoding happens per record, so a bad one becomes a dead letter instead of a poll error.
+    consumer.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    consumer.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    return ReceiverOptions.<byte[], byte[]>create(consumer)
+        .subscription(properties.topics())
+        .addAssignListener(partitions -> log.info("Triggers consume {}", partitions))
+        .commitInterval(Duration.ofSeconds(1));
+  }
+
+  @Override
+  public synchronized void start() {
+    deadLetters = new DeadLetters(bootstrapServers, properties.deadLetterTopic(), Duration.ofSeconds(30));
+    List<String> topics = new ArrayList<>(properties.topics());
+    topics.add(properties.deadLetterTopic());
+    running = KafkaTopics.createIfMissing(bootstrapServers, topics, properties.partitions(), Duration.ofSeconds(10))
+        .thenMany(KafkaReceiver.create(options()).receive())
+        .groupBy(record -> record.receiverOffset().topicPartition())
+        .flatMap(partition -> partition.concatMap(this::process))
+        .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(properties.maxBackoff())
+            .doBeforeRetry(s -> log.warn("Trigger consumer failed, restarting: {}", s.failure().toString())))
+        .subscribe();
+    log.info("Triggers consume {} as group {}", properties.topics(), properties.groupId());
+  }
+
+  /** The record's effect (or dead letter), then its commit. */
+  private Mono<Void> process(ReceiverRecord<byte[], byte[]> record) {
+    return effect(record)
+        .retryWhen(Retry.backoff(Long.MAX_VALUE, MIN_BACKOFF).maxBackoff(properties.maxBackoff())
+            .doBeforeRetry(s -> log.warn("Event at {}-{}@{} not stored yet, retrying: {}", record.topic(),
+                record.partition(), record.offset(), s.failure().toString())))
+        .then(beforeCommit)
+        .then(record.receiverOffset().commit()
+            // A commit lost to a rebalance means a redelivery, which the unique keys absorb.
+            .onErrorResume(e -> {
+              log.warn("Commit of {}-{}@{} failed: {}", record.topic(), record.partition(), record.offset(), e.toString());
+              return Mono.empty();
+            }));
+  }
+
+  private Mono<Void> effect(ConsumerRecord<byte[], byte[]> record) {
+    WebhookDecoder.Decoded decoded = decoder.decode(record);
+    if (decoded instanceof WebhookDecoder.Decoded.Undecodable bad) {
+      return deadLetter(record, "undecodable", bad.reason());
+    }
+    WebhookEvent event = ((WebhookDecoder.Decoded.Event) decoded).event();
+    return Mono.defer(() -> trigger.handle(event))
+        .doOnNext(outcome -> count(event.source(), outcome.redelivery() ? "redelivery" : outcome.status()))
+        .then()
+        .onErrorResume(TriggerConsumer::refusedAsData,
+            e -> deadLetter(record, event.source(), "the database refused the event: " + e.getMessage()));
+  }
+
+  private Mono<Void> deadLetter(ConsumerRecord<byte[], byte[]> record, String source, String reason) {
+    log.warn("Dead-lettering {}-{}@{} to {}: {}", record.topic(), record.partition(), record.offset(),
+        deadLetters.topic(), reason);
+    return deadLetters.send(record, reason).doOnSuccess(v -> count(source, "dead_letter"));
+  }
+
+  private void count(String source, String outcome) {
+    Counter.builder("orca.trigger.events").tags("source", source, "outcome", outcome).register(metrics).increment();
+  }
+
+  /** Data exceptions (class 22, e.g. a NUL in JSON text) and constraint violations (23): retrying cannot help. */
+  static boolean refusedAsData(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof R2dbcException r && r.getSqlState() != null
+          && (r.getSqlState().startsWith("22") || r.getSqlState().startsWith("23"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public synchronized void stop() {
+    Disposable subscription = running;
+    running = null;
+    if (subscription != null) {
+      subscription.dispose();
+    }
+    if (deadLetters != null) {
+      deadLetters.close();
+      deadLetters = null;
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running != null;
+  }
+}
