@@ -2,6 +2,9 @@ package dev.orca.gateway.mcp;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -13,13 +16,15 @@ import reactor.core.publisher.Sinks;
 final class InFlightCalls {
   private final Map<String, Sinks.One<Boolean>> calls = new ConcurrentHashMap<>();
 
-  /** Wraps {@code call} so that {@link #cancel} of (session, request) cancels it; completes empty then. */
-  <T> Mono<T> track(String session, String requestId, Mono<T> call) {
+  /** Wraps {@code call} so that {@link #cancel} of (session, request) cancels it; fails with {@code cancelled} then. */
+  <T> Flux<T> track(String session, String requestId, Flux<T> call, Supplier<? extends Throwable> cancelled) {
     String key = key(session, requestId);
-    return Mono.defer(() -> {
+    return Flux.defer(() -> {
       Sinks.One<Boolean> cancel = Sinks.one();
+      AtomicBoolean wasCancelled = new AtomicBoolean();
       calls.put(key, cancel);
-      return call.takeUntilOther(cancel.asMono())
+      return call.takeUntilOther(cancel.asMono().doOnNext(x -> wasCancelled.set(true)))
+          .concatWith(Mono.defer(() -> wasCancelled.get() ? Mono.error(cancelled.get()) : Mono.empty()))
           .doFinally(signal -> calls.remove(key, cancel));
     });
   }

@@ -7,8 +7,9 @@ import tools.jackson.databind.JsonNode;
  *
  * <p>Codes (see the module README): -32700 parse error, -32600 invalid request, -32601 method not found,
  * -32602 invalid params (also an unknown tool), -32603 internal/upstream error, -32001 session not found
- * (legacy), -32020 header mismatch, -32022 unsupported protocol version (modern), -32800 request
- * cancelled.
+ * (legacy), -32010 server disabled, -32011 circuit open, -32012 upstream overloaded, -32013 upstream
+ * timeout (the gateway's own, below MCP's reserved -32020..-32099), -32020 header mismatch, -32022
+ * unsupported protocol version (modern), -32800 request cancelled.
  */
 final class McpError extends RuntimeException {
   static final int PARSE_ERROR = -32700;
@@ -17,6 +18,10 @@ final class McpError extends RuntimeException {
   static final int INVALID_PARAMS = -32602;
   static final int INTERNAL_ERROR = -32603;
   static final int SESSION_NOT_FOUND = -32001;
+  static final int SERVER_DISABLED = -32010;
+  static final int CIRCUIT_OPEN = -32011;
+  static final int UPSTREAM_OVERLOADED = -32012;
+  static final int UPSTREAM_TIMEOUT = -32013;
   static final int HEADER_MISMATCH = -32020;
   static final int UNSUPPORTED_PROTOCOL_VERSION = -32022;
   static final int REQUEST_CANCELLED = -32800;

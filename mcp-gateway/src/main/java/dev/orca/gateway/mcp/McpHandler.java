@@ -1,5 +1,6 @@
 package dev.orca.gateway.mcp;
 
+import dev.orca.gateway.relay.RelayEvent;
 import dev.orca.gateway.relay.RelayException;
 import dev.orca.gateway.relay.ToolRelay;
 import java.nio.charset.StandardCharsets;
@@ -234,18 +235,21 @@ class McpHandler {
     if (id == null) {
       return ServerResponse.accepted().build(); // this revision defines no client notifications over HTTP
     }
-    Mono<JsonNode> result = switch (method) {
-      case "server/discover" -> Mono.just(discover());
+    Flux<RelayEvent> events = switch (method) {
+      case "server/discover" -> Flux.just(RelayEvent.resultOf(discover()));
       case "tools/list" -> listTools(params);
       case "tools/call" -> callTool(params);
       default -> throw new McpError(404, McpError.METHOD_NOT_FOUND, "Method not found: " + method);
     };
-    return responder.respond(this, id, params, result.map(r -> {
-      ObjectNode copy = ((ObjectNode) r).deepCopy();
+    return responder.respond(this, id, params, events.map(e -> {
+      if (!e.isResult()) {
+        return e;
+      }
+      ObjectNode copy = ((ObjectNode) e.result()).deepCopy();
       if (!copy.has("resultType")) {
         copy.put("resultType", "complete");
       }
-      return copy;
+      return RelayEvent.resultOf(copy);
     }), null);
   }
 
@@ -306,7 +310,7 @@ class McpHandler {
       result.set("capabilities", capabilities());
       result.set("serverInfo", serverInfo());
       result.put("instructions", INSTRUCTIONS);
-      return responder.respond(this, id, params, Mono.just(result), sessions.issue(version));
+      return responder.respond(this, id, params, Flux.just(RelayEvent.resultOf(result)), sessions.issue(version));
     }
     String session = request.headers().firstHeader(SESSION_HEADER);
     if (session == null) {
@@ -331,54 +335,66 @@ class McpHandler {
       }
       return ServerResponse.accepted().build();
     }
-    Mono<JsonNode> result = switch (method) {
-      case "ping" -> Mono.just(json.createObjectNode());
+    Flux<RelayEvent> events = switch (method) {
+      case "ping" -> Flux.just(RelayEvent.resultOf(json.createObjectNode()));
       case "tools/list" -> listTools(params);
-      case "tools/call" -> inFlight.track(session, id.toString(), callTool(params))
-          .switchIfEmpty(Mono.error(() -> new McpError(200, McpError.REQUEST_CANCELLED,
-              "Request cancelled by notifications/cancelled")));
-      default -> Mono.error(new McpError(200, McpError.METHOD_NOT_FOUND, "Method not found: " + method));
+      case "tools/call" -> inFlight.track(session, id.toString(), callTool(params),
+          () -> new McpError(200, McpError.REQUEST_CANCELLED, "Request cancelled by notifications/cancelled"));
+      default -> Flux.error(new McpError(200, McpError.METHOD_NOT_FOUND, "Method not found: " + method));
     };
-    return responder.respond(this, id, params, result, null);
+    return responder.respond(this, id, params, events, null);
   }
 
   // ---------------------------------------------------------------- methods
 
-  private Mono<JsonNode> listTools(ObjectNode params) {
+  private Flux<RelayEvent> listTools(ObjectNode params) {
     JsonNode cursor = params.get("cursor");
-    if (cursor != null && !cursor.isNull()) {
-      return Mono.error(new McpError(200, McpError.INVALID_PARAMS,
-          "Invalid cursor: this gateway lists every tool in one page and issues no cursors"));
+    if (cursor != null && !cursor.isNull() && !cursor.isString()) {
+      return Flux.error(new McpError(200, McpError.INVALID_PARAMS, "Invalid cursor: must be a string"));
     }
-    return relay.listTools().map(tools -> {
-      ObjectNode result = json.createObjectNode();
-      result.set("tools", tools);
-      return (JsonNode) result;
-    });
+    return Mono.defer(() -> relay.listPage(cursor == null || cursor.isNull() ? null : cursor.asString()))
+        .onErrorMap(IllegalArgumentException.class, e -> new McpError(200, McpError.INVALID_PARAMS, e.getMessage()))
+        .map(page -> RelayEvent.resultOf(page))
+        .flux();
   }
 
-  private Mono<JsonNode> callTool(ObjectNode params) {
+  private Flux<RelayEvent> callTool(ObjectNode params) {
     JsonNode name = params.get("name");
     if (name == null || !name.isString() || name.asString().isEmpty()) {
-      return Mono.error(new McpError(200, McpError.INVALID_PARAMS, "tools/call needs params.name, a tool name "
+      return Flux.error(new McpError(200, McpError.INVALID_PARAMS, "tools/call needs params.name, a tool name "
           + "from tools/list"));
     }
     JsonNode arguments = params.get("arguments");
     if (arguments != null && !arguments.isNull() && !arguments.isObject()) {
-      return Mono.error(new McpError(200, McpError.INVALID_PARAMS, "tools/call params.arguments must be an object"));
+      return Flux.error(new McpError(200, McpError.INVALID_PARAMS, "tools/call params.arguments must be an object"));
     }
-    return relay.call(name.asString(), arguments, params.get("_meta"))
-        .onErrorMap(RelayException.class, e -> {
-          ObjectNode data = json.createObjectNode();
-          data.put("tool", e.tool());
-          return switch (e.reason()) {
-            case UNKNOWN_TOOL -> new McpError(200, McpError.INVALID_PARAMS, e.getMessage(),
-                data.put("reason", "unknown_tool"));
-            case TIMEOUT -> new McpError(200, McpError.INTERNAL_ERROR, e.getMessage(), data.put("reason", "timeout"));
-            case UPSTREAM_ERROR -> new McpError(200, McpError.INTERNAL_ERROR, e.getMessage(),
-                data.put("reason", "upstream_error"));
-          };
-        });
+    return relay.callEvents(name.asString(), arguments, params.get("_meta"))
+        .onErrorMap(RelayException.class, this::toMcpError);
+  }
+
+  /** Each relay failure as its documented JSON-RPC error, with {@code data: {tool, reason}}. */
+  private McpError toMcpError(RelayException e) {
+    ObjectNode data = json.createObjectNode();
+    data.put("tool", e.tool());
+    return switch (e.reason()) {
+      case UNKNOWN_TOOL -> new McpError(200, McpError.INVALID_PARAMS, e.getMessage(), data.put("reason", "unknown_tool"));
+      case SERVER_DISABLED -> new McpError(200, McpError.SERVER_DISABLED, e.getMessage(),
+          data.put("reason", "server_disabled"));
+      case CIRCUIT_OPEN -> new McpError(200, McpError.CIRCUIT_OPEN, e.getMessage(), data.put("reason", "circuit_open"));
+      case OVERLOADED -> new McpError(200, McpError.UPSTREAM_OVERLOADED, e.getMessage(),
+          data.put("reason", "upstream_overloaded"));
+      case TIMEOUT -> new McpError(200, McpError.UPSTREAM_TIMEOUT, e.getMessage(), data.put("reason", "timeout"));
+      case UPSTREAM_ERROR -> new McpError(200, McpError.INTERNAL_ERROR, e.getMessage(),
+          data.put("reason", "upstream_error"));
+      case UPSTREAM_RPC_ERROR -> {
+        data.put("reason", "upstream_rpc_error");
+        JsonNode upstreamData = e.upstreamError().get("data");
+        if (upstreamData != null) {
+          data.set("upstream", upstreamData);
+        }
+        yield new McpError(200, e.upstreamError().path("code").asInt(McpError.INTERNAL_ERROR), e.getMessage(), data);
+      }
+    };
   }
 
   private ObjectNode capabilities() {
@@ -395,22 +411,25 @@ class McpHandler {
 
   /** How to answer a request, from what the client accepts. */
   private record Responder(boolean acceptsJson, boolean acceptsSse) {
-    Mono<ServerResponse> respond(McpHandler h, JsonNode id, ObjectNode params, Mono<JsonNode> result, String session) {
+    Mono<ServerResponse> respond(McpHandler h, JsonNode id, ObjectNode params, Flux<RelayEvent> events,
+        String session) {
       JsonNode progressToken = params.path("_meta").get("progressToken");
       boolean sse = acceptsSse && (!acceptsJson || progressToken != null);
-      Mono<ObjectNode> message = result
-          .map(r -> h.response(id, r))
-          .onErrorResume(McpError.class, e -> Mono.just(h.error(id, e.code, e.getMessage(), e.data)));
       if (!sse) {
         // An error whose status is not 200 (404 unknown method, 400 …) keeps its status.
-        return result
-            .flatMap(r -> h.json(HttpStatus.OK, h.response(id, r), session))
+        return events.filter(RelayEvent::isResult).next()
+            .flatMap(r -> h.json(HttpStatus.OK, h.response(id, r.result()), session))
             .onErrorResume(McpError.class, e -> h.json(HttpStatus.valueOf(e.httpStatus),
                 h.error(id, e.code, e.getMessage(), e.data), session));
       }
-      Flux<ObjectNode> events = progressToken == null
-          ? message.flux()
-          : Flux.concat(Mono.just(h.progress(progressToken)), message);
+      Flux<ObjectNode> messages = events
+          .filter(e -> e.isResult() || progressToken != null)
+          .map(e -> e.isResult() ? h.response(id, e.result()) : h.notification("notifications/progress",
+              withToken(h, e.progress(), progressToken)))
+          .onErrorResume(McpError.class, e -> Mono.just(h.error(id, e.code, e.getMessage(), e.data)));
+      if (progressToken != null) {
+        messages = Flux.concat(Mono.just(h.progress(progressToken)), messages.filter(new Increasing()));
+      }
       ServerResponse.BodyBuilder ok = ServerResponse.ok()
           .contentType(MediaType.TEXT_EVENT_STREAM)
           .header("Cache-Control", "no-cache")
@@ -418,20 +437,53 @@ class McpHandler {
       if (session != null) {
         ok.header(SESSION_HEADER, session);
       }
-      return ok.body(events.map(m -> ServerSentEvent.builder(h.json.writeValueAsString(m)).event("message").build()),
+      return ok.body(messages.map(m -> ServerSentEvent.builder(h.json.writeValueAsString(m)).event("message").build()),
           ServerSentEvent.class);
+    }
+
+    /** The upstream's progress params, under the client's own token. */
+    private static ObjectNode withToken(McpHandler h, JsonNode progress, JsonNode token) {
+      ObjectNode p = progress.isObject() ? ((ObjectNode) progress).deepCopy() : h.json.createObjectNode();
+      p.set("progressToken", token);
+      return p;
     }
   }
 
-  private ObjectNode progress(JsonNode token) {
+  /**
+   * Lets a relayed progress notification through only if its progress exceeds the last one sent (MCP
+   * requires it to increase; the gateway's own opening notification says 0).
+   */
+  private static final class Increasing implements java.util.function.Predicate<ObjectNode> {
+    private double last = 0;
+
+    @Override
+    public boolean test(ObjectNode message) {
+      if (!"notifications/progress".equals(message.path("method").asString(null))) {
+        return true;
+      }
+      double progress = message.path("params").path("progress").asDouble(-1);
+      if (progress <= last) {
+        return false;
+      }
+      last = progress;
+      return true;
+    }
+  }
+
+  private ObjectNode notification(String method, JsonNode params) {
     ObjectNode n = json.createObjectNode();
     n.put("jsonrpc", "2.0");
-    n.put("method", "notifications/progress");
-    ObjectNode p = n.putObject("params");
+    n.put("method", method);
+    n.set("params", params);
+    return n;
+  }
+
+  private ObjectNode progress(JsonNode token) {
+    ObjectNode p = json.createObjectNode();
     p.set("progressToken", token);
     p.put("progress", 0);
     p.put("message", "started");
-    return n;
+    return notification("notifications/progress", p);
   }
 
   private ObjectNode response(JsonNode id, JsonNode result) {

@@ -2,16 +2,14 @@ package dev.orca.gateway.registry;
 
 import dev.orca.gateway.builtin.BuiltinUpstream;
 import dev.orca.gateway.relay.ToolRelay;
+import dev.orca.gateway.upstream.Secrets;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -47,27 +45,52 @@ class McpServerApi {
   private static final int DEFAULT_LIMIT = 50;
   private static final int MAX_LIMIT = 200;
 
+  private static final Pattern SECRET_KEY =
+      Pattern.compile("(?i).*(authorization|password|passwd|secret|token|api[-_]?key|cookie|credential).*");
+
   private final McpServerStore store;
   private final ToolRelay relay;
   private final JsonMapper json;
-  private final List<String> allowedHosts;
+  private final EndpointPolicy policy;
+  private final UpstreamRegistry registry;
 
-  McpServerApi(McpServerStore store, ToolRelay relay, JsonMapper json,
-      @Value("${orca.gateway.upstream.allowed-hosts:}") List<String> allowedHosts) {
+  McpServerApi(McpServerStore store, ToolRelay relay, JsonMapper json, EndpointPolicy policy,
+      UpstreamRegistry registry) {
     this.store = store;
     this.relay = relay;
     this.json = json;
-    this.allowedHosts = allowedHosts.stream().map(String::strip).filter(s -> !s.isEmpty())
-        .map(s -> s.toLowerCase(Locale.ROOT)).toList();
+    this.policy = policy;
+    this.registry = registry;
   }
 
   @PostMapping("/mcp-servers")
   Mono<ResponseEntity<JsonNode>> create(@RequestBody JsonNode body) {
     McpServerStore.McpServerInput in = validate(body);
-    return store.insert(in)
+    return checkAddresses(in).then(store.insert(in))
         .map(row -> ResponseEntity.created(URI.create("/api/v1/mcp-servers/" + in.name())).body((JsonNode) row))
         .onErrorMap(McpServerStore.DuplicateName.class, e -> problem(HttpStatus.CONFLICT,
-            "An MCP server named '" + in.name() + "' exists already", null));
+            "An MCP server named '" + in.name() + "' exists already", null))
+        .flatMap(created -> refreshed(created));
+  }
+
+  /** {@code value} once the registry has taken the change in (a failed refresh is retried by the periodic one). */
+  private <T> Mono<T> refreshed(T value) {
+    return registry.refresh().onErrorResume(e -> Mono.empty()).thenReturn(value);
+  }
+
+  /**
+   * 400 when the endpoint or health URL resolves to an internal address (SSRF guard). A name that does not
+   * resolve yet is accepted here; the registry checks again whenever it builds the upstream.
+   */
+  private Mono<Void> checkAddresses(McpServerStore.McpServerInput in) {
+    Mono<List<String>> health = in.healthCheckUrl() == null ? Mono.just(List.of())
+        : policy.addressProblems("health_check_url", in.healthCheckUrl(), false);
+    return policy.addressProblems("endpoint", in.endpoint(), false).zipWith(health, (a, b) -> {
+      List<String> all = new ArrayList<>(a);
+      all.addAll(b);
+      return all;
+    }).flatMap(errors -> errors.isEmpty() ? Mono.empty()
+        : Mono.error(problem(HttpStatus.BAD_REQUEST, "The MCP server definition is invalid", errors)));
   }
 
   @GetMapping("/mcp-servers")
@@ -102,16 +125,17 @@ class McpServerApi {
   @PutMapping("/mcp-servers/{name}")
   Mono<JsonNode> update(@PathVariable String name, @RequestBody JsonNode body) {
     McpServerStore.McpServerInput in = validate(body);
-    return store.update(name, in).map(r -> (JsonNode) r)
+    return checkAddresses(in).then(store.update(name, in)).map(r -> (JsonNode) r)
         .switchIfEmpty(Mono.error(() -> notFound(name)))
         .onErrorMap(McpServerStore.DuplicateName.class, e -> problem(HttpStatus.CONFLICT,
-            "An MCP server named '" + in.name() + "' exists already", null));
+            "An MCP server named '" + in.name() + "' exists already", null))
+        .flatMap(this::refreshed);
   }
 
   @DeleteMapping("/mcp-servers/{name}")
   Mono<ResponseEntity<Void>> delete(@PathVariable String name) {
     return store.delete(name).flatMap(deleted -> deleted
-        ? Mono.just(ResponseEntity.noContent().<Void>build())
+        ? refreshed(ResponseEntity.noContent().<Void>build())
         : Mono.error(notFound(name)));
   }
 
@@ -148,11 +172,11 @@ class McpServerApi {
       errors.add("name: 'builtin' is the gateway's own server");
     }
     String endpoint = body.path("endpoint").asString("");
-    checkUrl("endpoint", endpoint, errors);
+    errors.addAll(policy.urlProblems("endpoint", endpoint));
     JsonNode health = body.get("health_check_url");
     String healthUrl = health == null || health.isNull() ? null : health.asString("");
     if (healthUrl != null) {
-      checkUrl("health_check_url", healthUrl, errors);
+      errors.addAll(policy.urlProblems("health_check_url", healthUrl));
     }
     JsonNode description = body.get("description");
     if (description != null && !description.isNull() && !description.isString()) {
@@ -168,8 +192,13 @@ class McpServerApi {
         errors.add("config: must be an object");
       } else {
         checkAuth(config.path("auth"), errors);
+        checkNoSecrets("config", config, errors);
         if (config.has("timeout_ms") && (!config.get("timeout_ms").isIntegralNumber() || config.get("timeout_ms").asLong() < 1)) {
           errors.add("config.timeout_ms: must be a positive integer");
+        }
+        if (config.has("max_concurrent_calls") && (!config.get("max_concurrent_calls").isIntegralNumber()
+            || config.get("max_concurrent_calls").asInt() < 1)) {
+          errors.add("config.max_concurrent_calls: must be a positive integer");
         }
       }
     }
@@ -197,36 +226,31 @@ class McpServerApi {
     if (!type.equals("bearer") && !type.equals("header")) {
       errors.add("config.auth.type: must be 'bearer' or 'header'");
     }
-    if (!auth.path("secret_name").isString() || auth.path("secret_name").asString().isBlank()) {
-      errors.add("config.auth.secret_name: the name of the environment variable or mounted file holding the secret");
+    if (!auth.path("secret_name").isString() || !Secrets.NAME.matcher(auth.path("secret_name").asString()).matches()) {
+      errors.add("config.auth.secret_name: the name of the secret (letters, digits, '_', '-', '.'), resolved from the "
+          + "environment variable ORCA_SECRET_<NAME> or a file in orca.gateway.secrets-dir");
     }
     if (type.equals("header") && (!auth.path("header").isString() || auth.path("header").asString().isBlank())) {
       errors.add("config.auth.header: the header name, for type 'header'");
     }
   }
 
-  private void checkUrl(String field, String value, List<String> errors) {
-    URI uri;
-    try {
-      uri = new URI(value);
-    } catch (URISyntaxException e) {
-      errors.add(field + ": not a valid URL");
-      return;
-    }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
-      errors.add(field + ": must be an absolute http(s) URL with a host");
-      return;
-    }
-    if (value.length() > 500) {
-      errors.add(field + ": at most 500 characters");
-    }
-    String host = uri.getHost().toLowerCase(Locale.ROOT);
-    boolean allowed = allowedHosts.stream().anyMatch(entry ->
-        entry.startsWith("*.") ? host.endsWith(entry.substring(1)) : host.equals(entry));
-    if (!allowed) {
-      errors.add(field + ": host '" + host + "' is not in orca.gateway.upstream.allowed-hosts"
-          + (allowedHosts.isEmpty() ? " (empty: set ORCA_GATEWAY_UPSTREAM_ALLOWED_HOSTS)" : ""));
+  /** Refuses keys that look like a literal secret anywhere in config (except the secret's name). */
+  private void checkNoSecrets(String path, JsonNode node, List<String> errors) {
+    if (node.isObject()) {
+      for (String key : node.propertyNames()) {
+        String at = path + "." + key;
+        if (!at.equals("config.auth.secret_name") && SECRET_KEY.matcher(key).matches()) {
+          errors.add(at + ": looks like a secret; store secrets outside Orca and reference them with "
+              + "config.auth.secret_name");
+        } else {
+          checkNoSecrets(at, node.get(key), errors);
+        }
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        checkNoSecrets(path + "[" + i + "]", node.get(i), errors);
+      }
     }
   }
 

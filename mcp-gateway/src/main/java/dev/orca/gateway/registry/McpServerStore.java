@@ -62,6 +62,18 @@ class McpServerStore {
     return spec.map(this::row).all();
   }
 
+  /** Every registered server, by name. */
+  Flux<ObjectNode> all() {
+    return db.sql("SELECT " + COLUMNS + " FROM mcp_servers ORDER BY name").map(this::row).all();
+  }
+
+  /** Records a health check's outcome ({@code up} or {@code down}). */
+  Mono<Void> writeHealth(String name, String status, OffsetDateTime at) {
+    return db.sql("UPDATE mcp_servers SET health_status = :status, last_health_check = :at WHERE name = :name")
+        .bind("status", status).bind("at", at).bind("name", name)
+        .fetch().rowsUpdated().then();
+  }
+
   Mono<Boolean> delete(String name) {
     return db.sql("DELETE FROM mcp_servers WHERE name = :name").bind("name", name).fetch().rowsUpdated().map(n -> n > 0);
   }

@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
@@ -43,23 +45,33 @@ public class ToolRelay {
       Pattern.compile("(?i).*(authorization|password|passwd|secret|token|api[-_]?key|cookie).*");
   private static final Logger log = LoggerFactory.getLogger(ToolRelay.class);
 
-  private final Map<String, Upstream> upstreams = new LinkedHashMap<>();
+  private final Map<String, Upstream> fixed = new LinkedHashMap<>();
+  private volatile Registered registered = new Registered(Map.of(), Set.of());
   private final String separator;
+  private final int pageSize;
   private final MeterRegistry meters;
   private final CallAudit audit;
   private final Clock clock = Clock.systemUTC();
   private final JsonMapper json;
 
+  /** The registry's upstreams: enabled ones by name, and the names of disabled ones. */
+  private record Registered(Map<String, Upstream> enabled, Set<String> disabled) {}
+
   public ToolRelay(
       List<Upstream> upstreams,
       @Value("${orca.gateway.tool-separator:.}") String separator,
+      @Value("${orca.gateway.tools-page-size:100}") int pageSize,
       MeterRegistry meters,
       CallAudit audit,
       JsonMapper json) {
     if (separator == null || separator.isEmpty()) {
       throw new IllegalArgumentException("orca.gateway.tool-separator must not be empty");
     }
+    if (pageSize < 1) {
+      throw new IllegalArgumentException("orca.gateway.tools-page-size must be at least 1");
+    }
     this.separator = separator;
+    this.pageSize = pageSize;
     this.meters = meters;
     this.audit = audit;
     this.json = json;
@@ -68,7 +80,7 @@ public class ToolRelay {
         throw new IllegalArgumentException("upstream name '" + u.name() + "' contains the tool separator '"
             + separator + "'");
       }
-      if (this.upstreams.putIfAbsent(u.name(), u) != null) {
+      if (this.fixed.putIfAbsent(u.name(), u) != null) {
         throw new IllegalArgumentException("two upstreams named '" + u.name() + "'");
       }
     });
@@ -78,13 +90,52 @@ public class ToolRelay {
     return separator;
   }
 
+  /** The upstreams built into this process (builtin), which the registry cannot replace. */
+  public Set<String> fixedNames() {
+    return Set.copyOf(fixed.keySet());
+  }
+
   /**
-   * Every upstream's tools, each a copy of the upstream's definition (every field kept) with its name
-   * qualified. Upstreams are listed in name order, each followed through all its pages.
+   * Replaces the registry's upstreams (enabled ones, and the names of disabled ones, which calls are told
+   * about). A name taken by a built-in upstream or containing the separator is skipped.
+   */
+  public void replaceRegistered(Map<String, Upstream> enabled, Set<String> disabled) {
+    Map<String, Upstream> accepted = new TreeMap<>();
+    enabled.forEach((name, upstream) -> {
+      if (fixed.containsKey(name) || name.contains(separator)) {
+        log.warn("Registered MCP server '{}' ignored: its name is taken or contains the separator", name);
+      } else {
+        accepted.put(name, upstream);
+      }
+    });
+    registered = new Registered(Map.copyOf(accepted), Set.copyOf(disabled));
+  }
+
+  /** Every upstream in name order: built-in and registered. */
+  private List<Upstream> upstreams() {
+    Map<String, Upstream> all = new TreeMap<>(registered.enabled());
+    all.putAll(fixed);
+    return List.copyOf(all.values());
+  }
+
+  private Upstream upstream(String name) {
+    Upstream u = fixed.get(name);
+    return u != null ? u : registered.enabled().get(name);
+  }
+
+  /**
+   * Every available upstream's tools, each a copy of the upstream's definition (every field kept) with its
+   * name qualified. Upstreams are listed in name order, each followed through all its pages; an upstream
+   * that fails to list is left out (and logged), so one broken server does not hide the others.
    */
   public Mono<ArrayNode> listTools() {
-    return Flux.fromIterable(upstreams.values())
-        .concatMap(u -> pages(u).map(tool -> qualify(u, tool)))
+    return Flux.fromIterable(upstreams())
+        .filter(Upstream::available)
+        .concatMap(u -> pages(u).map(tool -> qualify(u, tool))
+            .onErrorResume(e -> {
+              log.warn("Upstream '{}' could not list its tools: {}", u.name(), e.getMessage());
+              return Flux.empty();
+            }))
         .collectList()
         .map(tools -> {
           ArrayNode array = json.createArrayNode();
@@ -103,6 +154,70 @@ public class ToolRelay {
         .flatMapIterable(page -> page.path("tools"));
   }
 
+  /**
+   * One page of {@code tools/list} ({@code {tools, nextCursor?}}), at most {@code orca.gateway.tools-page-size}
+   * tools, walking the available upstreams in name order through their own pages. The gateway's cursor
+   * names the upstream, the upstream's cursor and the offset in that page, so paging resumes exactly there
+   * (at the next upstream by name if that one has gone). A cursor this gateway did not issue is an
+   * {@link IllegalArgumentException}.
+   */
+  public Mono<ObjectNode> listPage(String cursor) {
+    PageCursor from = cursor == null ? null : PageCursor.decode(json, cursor);
+    List<Upstream> order = upstreams().stream().filter(Upstream::available).toList();
+    int index = 0;
+    String upstreamCursor = null;
+    int offset = 0;
+    if (from != null) {
+      while (index < order.size() && order.get(index).name().compareTo(from.server()) < 0) {
+        index++;
+      }
+      if (index < order.size() && order.get(index).name().equals(from.server())) {
+        upstreamCursor = from.upstreamCursor();
+        offset = from.offset();
+      }
+    }
+    return fill(order, index, upstreamCursor, offset, json.createArrayNode(), 0);
+  }
+
+  private Mono<ObjectNode> fill(List<Upstream> order, int index, String upstreamCursor, int offset,
+      ArrayNode acc, int fetched) {
+    if (index >= order.size()) {
+      return Mono.just(page(acc, null));
+    }
+    Upstream u = order.get(index);
+    if (acc.size() >= pageSize || fetched >= MAX_PAGES_PER_UPSTREAM) {
+      return Mono.just(page(acc, new PageCursor(u.name(), upstreamCursor, offset).encode(json)));
+    }
+    return u.listTools(upstreamCursor)
+        .onErrorResume(e -> {
+          log.warn("Upstream '{}' could not list its tools: {}", u.name(), e.getMessage());
+          return Mono.just(json.createObjectNode());
+        })
+        .defaultIfEmpty(json.createObjectNode())
+        .flatMap(listing -> {
+          JsonNode tools = listing.path("tools");
+          for (int i = offset; i < tools.size(); i++) {
+            if (acc.size() >= pageSize) {
+              return Mono.just(page(acc, new PageCursor(u.name(), upstreamCursor, i).encode(json)));
+            }
+            acc.add(qualify(u, tools.get(i)));
+          }
+          String next = listing.path("nextCursor").asString(null);
+          return next == null || next.isEmpty()
+              ? fill(order, index + 1, null, 0, acc, fetched + 1)
+              : fill(order, index, next, 0, acc, fetched + 1);
+        });
+  }
+
+  private ObjectNode page(ArrayNode tools, String nextCursor) {
+    ObjectNode page = json.createObjectNode();
+    page.set("tools", tools);
+    if (nextCursor != null) {
+      page.put("nextCursor", nextCursor);
+    }
+    return page;
+  }
+
   private JsonNode qualify(Upstream upstream, JsonNode tool) {
     ObjectNode copy = tool.isObject() ? ((ObjectNode) tool).deepCopy() : json.createObjectNode();
     copy.put("name", upstream.name() + separator + tool.path("name").asString(""));
@@ -114,6 +229,13 @@ public class ToolRelay {
    * it. Errors are {@link RelayException}s. Cancelling the returned {@code Mono} cancels the upstream call.
    */
   public Mono<JsonNode> call(String qualifiedName, JsonNode arguments, JsonNode meta) {
+    return callEvents(qualifiedName, arguments, meta).filter(RelayEvent::isResult).next().map(RelayEvent::result);
+  }
+
+  /**
+   * Like {@link #call}, preceded by the upstream's progress notifications: the last event is the result.
+   */
+  public Flux<RelayEvent> callEvents(String qualifiedName, JsonNode arguments, JsonNode meta) {
     JsonNode args = arguments == null || arguments.isNull() || arguments.isMissingNode()
         ? json.createObjectNode() : arguments;
     JsonNode callMeta = meta == null || !meta.isObject() ? json.createObjectNode() : meta;
@@ -121,38 +243,46 @@ public class ToolRelay {
     int at = qualifiedName.indexOf(separator);
     String server = at < 0 ? qualifiedName : qualifiedName.substring(0, at);
     String tool = at < 0 ? "" : qualifiedName.substring(at + separator.length());
-    Upstream upstream = at <= 0 || tool.isEmpty() ? null : upstreams.get(server);
-    return Mono.defer(() -> {
+    Upstream upstream = at <= 0 || tool.isEmpty() ? null : upstream(server);
+    boolean disabled = upstream == null && at > 0 && registered.disabled().contains(server);
+    return Flux.defer(() -> {
       Instant startedAt = clock.instant();
       long start = System.nanoTime();
       AtomicBoolean finished = new AtomicBoolean();
-      Mono<JsonNode> routed = upstream == null
-          ? Mono.error(RelayException.unknownTool(qualifiedName))
-          : Mono.defer(() -> upstream.callTool(tool, args, callMeta));
+      AtomicBoolean answered = new AtomicBoolean();
+      Flux<RelayEvent> routed;
+      if (upstream != null) {
+        routed = Flux.defer(() -> upstream.callToolEvents(tool, args, callMeta));
+      } else if (disabled) {
+        routed = Flux.error(new RelayException(RelayException.Reason.SERVER_DISABLED, qualifiedName, "MCP server '"
+            + server + "' is disabled: enable it (PUT /api/v1/mcp-servers/" + server + " with \"enabled\": true) "
+            + "or call another server's tool"));
+      } else {
+        routed = Flux.error(RelayException.unknownTool(qualifiedName));
+      }
       return routed
-          .onErrorMap(e -> !(e instanceof RelayException), e -> e instanceof TimeoutException
-              ? new RelayException(RelayException.Reason.TIMEOUT, qualifiedName,
-                  "Tool '" + qualifiedName + "' did not answer in time", e)
-              : new RelayException(RelayException.Reason.UPSTREAM_ERROR, qualifiedName,
-                  "Upstream '" + server + "' failed on tool '" + tool + "': " + e.getMessage(), e))
-          .switchIfEmpty(Mono.error(() -> new RelayException(RelayException.Reason.UPSTREAM_ERROR, qualifiedName,
-              "Upstream '" + server + "' answered tool '" + tool + "' without a result")))
-          .doOnSuccess(result -> {
-            if (finished.compareAndSet(false, true)) {
-              CallOutcome outcome = result.path("isError").asBoolean(false)
+          .onErrorMap(e -> toRelayException(e, qualifiedName, server, tool))
+          .takeUntil(RelayEvent::isResult)
+          .doOnNext(event -> {
+            if (event.isResult()) {
+              answered.set(true);
+            }
+          })
+          .concatWith(Mono.defer(() -> answered.get() ? Mono.empty() : Mono.error(new RelayException(
+              RelayException.Reason.UPSTREAM_ERROR, qualifiedName,
+              "Upstream '" + server + "' answered tool '" + tool + "' without a result"))))
+          .doOnNext(event -> {
+            if (event.isResult() && finished.compareAndSet(false, true)) {
+              CallOutcome outcome = event.result().path("isError").asBoolean(false)
                   ? CallOutcome.TOOL_ERROR : CallOutcome.SUCCESS;
-              finish(upstream, server, tool, args, external, outcome, result, null, startedAt, start);
+              finish(upstream, server, tool, args, external, outcome, event.result(), null, startedAt, start);
             }
           })
           .doOnError(e -> {
             if (finished.compareAndSet(false, true)) {
               RelayException failure = (RelayException) e;
-              CallOutcome outcome = switch (failure.reason()) {
-                case UNKNOWN_TOOL -> CallOutcome.REJECTED;
-                case TIMEOUT -> CallOutcome.TIMEOUT;
-                case UPSTREAM_ERROR -> CallOutcome.UPSTREAM_ERROR;
-              };
-              finish(upstream, server, tool, args, external, outcome, null, e.getMessage(), startedAt, start);
+              finish(upstream, server, tool, args, external, failure.reason().outcome(), null, e.getMessage(),
+                  startedAt, start);
             }
           })
           .doOnCancel(() -> {
@@ -162,6 +292,18 @@ public class ToolRelay {
             }
           });
     });
+  }
+
+  private static RelayException toRelayException(Throwable e, String qualifiedName, String server, String tool) {
+    if (e instanceof RelayException relay) {
+      return relay.tool().equals(qualifiedName) ? relay : relay.qualified(qualifiedName);
+    }
+    if (e instanceof TimeoutException) {
+      return new RelayException(RelayException.Reason.TIMEOUT, qualifiedName,
+          "Tool '" + qualifiedName + "' did not answer in time", e);
+    }
+    return new RelayException(RelayException.Reason.UPSTREAM_ERROR, qualifiedName,
+        "Upstream '" + server + "' failed on tool '" + tool + "': " + e.getMessage(), e);
   }
 
   private void finish(Upstream upstream, String server, String tool, JsonNode args, boolean external,
