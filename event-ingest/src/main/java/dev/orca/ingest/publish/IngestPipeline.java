@@ -1,0 +1,251 @@
+package dev.orca.ingest.publish;
+
+import dev.orca.ingest.IngestMetrics;
+import dev.orca.ingest.IngestProperties;
+import dev.orca.ingest.provider.Outcome;
+import dev.orca.ingest.provider.Webhook;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.R2dbcException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.r2dbc.connection.R2dbcTransactionManager;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.util.retry.Retry;
+
+/**
+ * Takes accepted webhooks to Kafka. Webhooks arriving together form a batch (whatever queued while
+ * the previous batch ran, up to {@code orca.ingest.max-batch}); batches run one at a time per
+ * replica, each in one transaction:
+ * <ol>
+ *   <li>insert the batch into {@code webhook_outbox}; a delivery id already there is a duplicate;</li>
+ *   <li>send the new records to Kafka and wait for {@code acks=all};</li>
+ *   <li>mark the acknowledged rows published; commit; answer 200.</li>
+ * </ol>
+ * Rows Kafka did not acknowledge (or that must wait behind an older queued record of their key)
+ * commit unpublished and are answered 202: the {@link OutboxRelay} publishes them. While the rows are
+ * uncommitted no relay can see them, so nothing is sent twice. If PostgreSQL fails, the batch is
+ * published directly without de-duplication; only if that fails too is the answer 503.
+ */
+@Component
+public class IngestPipeline {
+  private static final Logger log = LoggerFactory.getLogger(IngestPipeline.class);
+
+  private final WebhookOutbox outbox;
+  private final KafkaWebhookSender sender;
+  private final CloudEventRecords records;
+  private final OutboxRelay relay;
+  private final IngestMetrics metrics;
+  private final TransactionalOperator transactions;
+  private final int maxBatch;
+  private final int maxPending;
+  private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger pending = new AtomicInteger();
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private final AtomicBoolean databaseDown = new AtomicBoolean();
+
+  public IngestPipeline(WebhookOutbox outbox, KafkaWebhookSender sender, CloudEventRecords records, OutboxRelay relay,
+      IngestMetrics metrics, ConnectionFactory connectionFactory, IngestProperties properties) {
+    this.outbox = outbox;
+    this.sender = sender;
+    this.records = records;
+    this.relay = relay;
+    this.metrics = metrics;
+    this.transactions = TransactionalOperator.create(new R2dbcTransactionManager(connectionFactory));
+    this.maxBatch = properties.maxBatch();
+    this.maxPending = properties.maxPending();
+  }
+
+  private record Pending(Webhook webhook, OutgoingRecord record, Sinks.One<Outcome> result, long startNanos) {
+    void complete(Outcome outcome) {
+      result.tryEmitValue(outcome);
+    }
+  }
+
+  /** Publishes (or queues) the webhook; emits PUBLISHED, QUEUED, DUPLICATE or UNAVAILABLE. */
+  public Mono<Outcome> submit(Webhook webhook) {
+    OutgoingRecord record = records.of(webhook);
+    if (pending.incrementAndGet() > maxPending) {
+      pending.decrementAndGet();
+      return Mono.just(Outcome.UNAVAILABLE);
+    }
+    Sinks.One<Outcome> result = Sinks.one();
+    queue.add(new Pending(webhook, record, result, System.nanoTime()));
+    drain();
+    return result.asMono();
+  }
+
+  /** Starts the next batch unless one is running; the running one calls this again when done. */
+  private void drain() {
+    while (draining.compareAndSet(false, true)) {
+      List<Pending> batch = new ArrayList<>();
+      for (Pending p; batch.size() < maxBatch && (p = queue.poll()) != null; ) {
+        batch.add(p);
+      }
+      if (batch.isEmpty()) {
+        draining.set(false);
+        if (queue.isEmpty()) {
+          return;
+        }
+        continue; // something arrived between the poll and the reset
+      }
+      pending.addAndGet(-batch.size());
+      process(batch)
+          .onErrorResume(e -> {
+            log.error("Webhook batch failed unexpectedly", e);
+            batch.forEach(p -> p.complete(Outcome.UNAVAILABLE));
+            return Mono.empty();
+          })
+          .doFinally(signal -> {
+            draining.set(false);
+            drain();
+          })
+          .subscribe();
+      return;
+    }
+  }
+
+  /** What one batch's transaction learnt, kept for the answers and for the fallback. */
+  private static final class BatchState {
+    final List<Pending> unique;
+    Map<String, Long> inserted; // delivery key -> row id; null until the insert succeeded
+    Set<Long> acked = Set.of();
+
+    BatchState(List<Pending> unique) {
+      this.unique = unique;
+    }
+  }
+
+  private Mono<Void> process(List<Pending> batch) {
+    // The same delivery twice in one batch (a provider retrying at once): the later one is a duplicate.
+    Map<String, Pending> firsts = new HashMap<>();
+    List<Pending> unique = new ArrayList<>(batch.size());
+    for (Pending p : batch) {
+      if (firsts.putIfAbsent(deliveryKey(p.record()), p) == null) {
+        unique.add(p);
+      } else {
+        p.complete(Outcome.DUPLICATE);
+      }
+    }
+    BatchState state = new BatchState(unique);
+    return outbox.insert(unique.stream().map(Pending::record).toList())
+        .collectList()
+        .flatMap(inserted -> {
+          Map<String, Long> ids = new HashMap<>();
+          List<StoredRecord> direct = new ArrayList<>();
+          Map<String, WebhookOutbox.Inserted> byKey = new HashMap<>();
+          inserted.forEach(row -> byKey.put(row.source().id() + '\u0000' + row.deliveryId(), row));
+          for (Pending p : unique) {
+            WebhookOutbox.Inserted row = byKey.get(deliveryKey(p.record()));
+            if (row != null) {
+              ids.put(deliveryKey(p.record()), row.id());
+              if (!row.behind()) {
+                direct.add(new StoredRecord(row.id(), p.record()));
+              }
+            }
+          }
+          state.inserted = ids;
+          if (direct.isEmpty() || !sender.available()) {
+            return Mono.empty();
+          }
+          return sender.sendNow(direct)
+              .onErrorResume(e -> Mono.just(List.of()))
+              .flatMap(acked -> {
+                state.acked = new HashSet<>(acked);
+                return outbox.markPublished(acked);
+              });
+        })
+        .as(transactions::transactional)
+        // Two replicas inserting the same deliveries in different orders can deadlock (before anything
+        // was sent): once more.
+        .retryWhen(Retry.max(1).filter(e -> isDeadlock(e) && state.acked.isEmpty()))
+        .then(Mono.<Void>fromRunnable(() -> answer(state)))
+        .onErrorResume(e -> fallback(state, e));
+  }
+
+  private void answer(BatchState state) {
+    if (databaseDown.compareAndSet(true, false)) {
+      log.info("PostgreSQL reachable again: webhooks are de-duplicated again");
+    }
+    boolean queued = false;
+    for (Pending p : state.unique) {
+      Long id = state.inserted.get(deliveryKey(p.record()));
+      if (id == null) {
+        p.complete(Outcome.DUPLICATE);
+      } else if (state.acked.contains(id)) {
+        metrics.published(p.record().source(), System.nanoTime() - p.startNanos());
+        p.complete(Outcome.PUBLISHED);
+      } else {
+        queued = true;
+        p.complete(Outcome.QUEUED);
+      }
+    }
+    if (queued) {
+      relay.wake();
+    }
+  }
+
+  /**
+   * The transaction failed (PostgreSQL unreachable, or its commit failed). Records Kafka already
+   * acknowledged are published; the rest are sent directly, without de-duplication, if Kafka takes them.
+   */
+  private Mono<Void> fallback(BatchState state, Throwable failure) {
+    if (databaseDown.compareAndSet(false, true)) {
+      log.warn("PostgreSQL unavailable ({}): publishing webhooks without de-duplication", failure.toString());
+    }
+    List<StoredRecord> retry = new ArrayList<>();
+    List<Pending> retrying = new ArrayList<>();
+    for (int i = 0; i < state.unique.size(); i++) {
+      Pending p = state.unique.get(i);
+      Long id = state.inserted == null ? null : state.inserted.get(deliveryKey(p.record()));
+      if (state.inserted != null && id == null) {
+        p.complete(Outcome.DUPLICATE);
+      } else if (id != null && state.acked.contains(id)) {
+        p.complete(Outcome.PUBLISHED);
+      } else {
+        retry.add(new StoredRecord(i, p.record()));
+        retrying.add(p);
+      }
+    }
+    return sender.sendNow(retry)
+        .onErrorResume(e -> Mono.just(List.of()))
+        .doOnNext(acked -> {
+          Set<Long> ok = new HashSet<>(acked);
+          for (int i = 0; i < retrying.size(); i++) {
+            Pending p = retrying.get(i);
+            if (ok.contains(retry.get(i).id())) {
+              metrics.published(p.record().source(), System.nanoTime() - p.startNanos());
+              p.complete(Outcome.PUBLISHED);
+            } else {
+              p.complete(Outcome.UNAVAILABLE);
+            }
+          }
+        })
+        .then();
+  }
+
+  private static String deliveryKey(OutgoingRecord record) {
+    return record.source().id() + '\u0000' + record.deliveryId();
+  }
+
+  private static boolean isDeadlock(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof R2dbcException r && "40P01".equals(r.getSqlState())) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
