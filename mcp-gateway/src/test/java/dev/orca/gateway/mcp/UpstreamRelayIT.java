@@ -216,7 +216,206 @@ class UpstreamRelayIT {
         .containsExactly(0, 1, 2);
   }
 
+  // ---------------------------------------------------------------- failures
+
+  @Test
+  void anUpstreamTimeoutIsItsOwnErrorAndCancelsTheUpstreamCall() {
+    put("hasty", modern.url(), """
+        {"auth":{"type":"header","header":"X-Api-Key","secret_name":"modern-key"},"timeout_ms":500}""");
+    int cancelledBefore = modern.cancelledCalls();
+    ObjectNode params = McpClient.modernParams(McpClient.callParams("hasty.slow", McpClient.json.createObjectNode()), MODERN);
+    JsonNode error = single(mcp.post(mcp.request("tools/call", params), modernHeaders("tools/call", "hasty.slow"))).path("error");
+    assertThat(error.path("code").asInt()).isEqualTo(-32013);
+    assertThat(error.path("data").path("reason").asString()).isEqualTo("timeout");
+    assertThat(error.path("message").asString()).contains("500 ms");
+    await().atMost(Duration.ofSeconds(30)).until(() -> modern.cancelledCalls() > cancelledBefore);
+  }
+
+  @Test
+  void cancellingReachesTheUpstreamInBothEras() {
+    // legacy: the client's notifications/cancelled becomes one to the SDK server
+    String session = mcp.initialize("2025-11-25");
+    Map<String, String> headers = Map.of("Mcp-Session-Id", session, "MCP-Protocol-Version", "2025-11-25");
+    ObjectNode call = mcp.request("tools/call", McpClient.callParams("sdk.slow", McpClient.json.createObjectNode()));
+    int sdkBodies = sdk.bodies().size();
+    Mono<Answer> pending = mcp.send(call, headers, true, "application/json, text/event-stream").cache();
+    Disposable running = pending.subscribe();
+    await().atMost(Duration.ofSeconds(30)).until(() -> sdk.bodies().stream().skip(sdkBodies)
+        .anyMatch(b -> b.contains("\"slow\"")));
+    ObjectNode cancel = McpClient.json.createObjectNode().set("requestId", call.get("id"));
+    assertThat(mcp.post(McpClient.notification("notifications/cancelled", cancel), headers).status()).isEqualTo(202);
+    assertThat(single(pending.block(Duration.ofSeconds(30))).path("error").path("code").asInt()).isEqualTo(-32800);
+    await().atMost(Duration.ofSeconds(30)).until(() -> sdk.bodies().stream().skip(sdkBodies)
+        .anyMatch(b -> b.contains("notifications/cancelled")));
+    running.dispose();
+
+    // modern: a client that goes away closes the upstream's stream
+    int cancelledBefore = modern.cancelledCalls();
+    int callsBefore = modern.calls().size();
+    ObjectNode params = McpClient.modernParams(McpClient.callParams("modern.slow", McpClient.json.createObjectNode()), MODERN);
+    Disposable gone = mcp.send(mcp.request("tools/call", params), modernHeaders("tools/call", "modern.slow"), true,
+        "application/json, text/event-stream").subscribe();
+    await().atMost(Duration.ofSeconds(30)).until(() -> modern.calls().size() > callsBefore);
+    gone.dispose();
+    await().atMost(Duration.ofSeconds(30)).until(() -> modern.cancelledCalls() > cancelledBefore);
+  }
+
+  @Test
+  void aDownUpstreamOpensItsCircuitIsMarkedDownAndRecovers() {
+    try (ModernMcpServer flaky = ModernMcpServer.start()) {
+      flaky.tool("ping", args -> Mono.just(text("pong")));
+      put("flaky", flaky.url(), "{}");
+      assertThat(callFlaky().path("result").path("content").get(0).path("text").asString()).isEqualTo("pong");
+      await().atMost(Duration.ofSeconds(30)).until(() -> "up".equals(server("flaky").path("health_status").asString(null)));
+      assertThat(upGauge("flaky")).isEqualTo(1.0);
+
+      flaky.stop();
+      JsonNode refusedCall = callFlaky();
+      JsonNode refused = refusedCall.path("error");
+      assertThat(refused.isObject()).as(refusedCall.toString()).isTrue();
+      assertThat(refused.path("code").asInt()).isEqualTo(-32603);
+      assertThat(refused.path("data").path("reason").asString()).isEqualTo("upstream_error");
+      callFlaky();
+      JsonNode open = callFlaky().path("error");
+      assertThat(open.path("code").asInt()).isEqualTo(-32011);
+      assertThat(open.path("data").path("reason").asString()).isEqualTo("circuit_open");
+      assertThat(open.path("message").asString()).contains("retry later");
+      await().atMost(Duration.ofSeconds(30)).until(() -> "down".equals(server("flaky").path("health_status").asString(null)));
+      assertThat(server("flaky").path("last_health_check").asString(null)).isNotNull();
+      assertThat(upGauge("flaky")).isEqualTo(0.0);
+      assertThat(allToolNames()).noneMatch(n -> n.startsWith("flaky.")).contains("modern.alpha");
+
+      flaky.restart();
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+          .until(() -> callFlaky().path("result").path("content").path(0).path("text").asString("").equals("pong"));
+      await().atMost(Duration.ofSeconds(30)).until(() -> "up".equals(server("flaky").path("health_status").asString(null)));
+      assertThat(upGauge("flaky")).isEqualTo(1.0);
+      assertThat(allToolNames()).contains("flaky.ping");
+    } finally {
+      api.delete().uri("/mcp-servers/flaky").retrieve().toBodilessEntity().block(Duration.ofSeconds(30));
+    }
+  }
+
+  @Test
+  void disabledUnknownAndOverloadedAreDistinctErrors() {
+    put("resting", modern.url(), "{}", false);
+    JsonNode disabled = legacyCall("resting.alpha").path("error");
+    assertThat(disabled.path("code").asInt()).isEqualTo(-32010);
+    assertThat(disabled.path("data").path("reason").asString()).isEqualTo("server_disabled");
+    assertThat(disabled.path("message").asString()).contains("PUT /api/v1/mcp-servers/resting");
+
+    JsonNode unknown = legacyCall("modern.nope").path("error");
+    assertThat(unknown.path("code").asInt()).isEqualTo(-32602);
+    assertThat(unknown.path("data").path("reason").asString()).isEqualTo("unknown_tool");
+
+    put("narrow", modern.url(), """
+        {"auth":{"type":"header","header":"X-Api-Key","secret_name":"modern-key"},"max_concurrent_calls":1}""");
+    int callsBefore = modern.calls().size();
+    ObjectNode params = McpClient.modernParams(McpClient.callParams("narrow.slow", McpClient.json.createObjectNode()), MODERN);
+    Disposable first = mcp.send(mcp.request("tools/call", params), modernHeaders("tools/call", "narrow.slow"), true,
+        "application/json").subscribe();
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> modern.calls().size() > callsBefore);
+      JsonNode overloaded = legacyCall("narrow.alpha").path("error");
+      assertThat(overloaded.path("code").asInt()).isEqualTo(-32012);
+      assertThat(overloaded.path("data").path("reason").asString()).isEqualTo("upstream_overloaded");
+    } finally {
+      first.dispose();
+    }
+  }
+
+  // ---------------------------------------------------------------- secrets and SSRF
+
+  @Test
+  void secretsAreResolvedButNeverLoggedStoredOrReturned(CapturedOutput output) {
+    assertThat(legacyCall("sdk.add", McpClient.json.createObjectNode().put("a", 1).put("b", 1))
+        .path("result").path("content").get(0).path("text").asString()).isEqualTo("2");
+    assertThat(legacyCall("modern.alpha").path("result").path("content").get(0).path("text").asString()).isEqualTo("alpha");
+
+    put("nosecret", modern.url(), """
+        {"auth":{"type":"bearer","secret_name":"not-there"}}""");
+    JsonNode misconfigured = legacyCall("nosecret.alpha").path("error");
+    assertThat(misconfigured.path("data").path("reason").asString()).isEqualTo("upstream_error");
+    assertThat(misconfigured.path("message").asString()).contains("ORCA_SECRET_NOT_THERE");
+
+    String listing = api.get().uri("/mcp-servers").retrieve().bodyToMono(String.class).block(Duration.ofSeconds(30));
+    assertThat(listing).contains("sdk-token").doesNotContain(SDK_TOKEN).doesNotContain(MODERN_KEY);
+    String literal = """
+        {"name":"leaky","endpoint":"%s","config":{"auth":{"type":"bearer","secret_name":"x","token":"%s"},
+         "headers":{"Authorization":"Bearer %s"}}}""".formatted(modern.url(), SDK_TOKEN, SDK_TOKEN);
+    Answer refused = apiPost(literal);
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.body()).contains("config.auth.token").contains("config.headers.Authorization")
+        .doesNotContain(SDK_TOKEN);
+    assertThat(output.getAll()).doesNotContain(SDK_TOKEN).doesNotContain(MODERN_KEY);
+  }
+
+  @Test
+  void theRegistryRefusesInternalAndUnlistedAddresses() {
+    for (String endpoint : List.of("http://169.254.169.254/latest/meta-data", "http://10.1.2.3:8080/mcp")) {
+      Answer refused = apiPost("{\"name\":\"internal\",\"endpoint\":\"" + endpoint + "\"}");
+      assertThat(refused.status()).isEqualTo(400);
+      assertThat(refused.json().path("errors").toString()).contains("internal address")
+          .contains("orca.gateway.upstream.allowed-networks");
+    }
+    Answer unlisted = apiPost("{\"name\":\"elsewhere\",\"endpoint\":\"http://metadata.internal.example/mcp\"}");
+    assertThat(unlisted.status()).isEqualTo(400);
+    assertThat(unlisted.json().path("errors").toString()).contains("allowed-hosts");
+    Answer credentials = apiPost("{\"name\":\"creds\",\"endpoint\":\"http://user:pw@127.0.0.1:1/mcp\"}");
+    assertThat(credentials.status()).isEqualTo(400);
+    assertThat(api.get().uri("/mcp-servers/internal").exchangeToMono(r -> Mono.just(r.statusCode().value()))
+        .block(Duration.ofSeconds(30))).isEqualTo(404);
+  }
+
   // ---------------------------------------------------------------- helpers
+
+  JsonNode callFlaky() {
+    return legacyCall("flaky.ping");
+  }
+
+  /** A tools/call on a fresh legacy session, as one JSON-RPC response. */
+  JsonNode legacyCall(String tool) {
+    return legacyCall(tool, McpClient.json.createObjectNode());
+  }
+
+  JsonNode legacyCall(String tool, ObjectNode arguments) {
+    String session = mcp.initialize("2025-11-25");
+    return single(mcp.post(mcp.request("tools/call", McpClient.callParams(tool, arguments)),
+        Map.of("Mcp-Session-Id", session, "MCP-Protocol-Version", "2025-11-25")));
+  }
+
+  /** Every tool name, following the gateway's cursor (modern client). */
+  List<String> allToolNames() {
+    List<String> names = new ArrayList<>();
+    String cursor = null;
+    do {
+      ObjectNode extra = McpClient.json.createObjectNode();
+      if (cursor != null) {
+        extra.put("cursor", cursor);
+      }
+      JsonNode result = single(mcp.post(mcp.request("tools/list", McpClient.modernParams(extra, MODERN)),
+          modernHeaders("tools/list", null))).path("result");
+      result.path("tools").forEach(t -> names.add(t.path("name").asString()));
+      cursor = result.path("nextCursor").asString(null);
+    } while (cursor != null);
+    return names;
+  }
+
+  JsonNode server(String name) {
+    return McpClient.json.readTree(api.get().uri("/mcp-servers/{name}", name).retrieve().bodyToMono(String.class)
+        .block(Duration.ofSeconds(30)));
+  }
+
+  double upGauge(String server) {
+    return meters.get("orca.gateway.upstream.up").tag("server", server).gauge().value();
+  }
+
+  Answer apiPost(String body) {
+    return api.post().uri("/mcp-servers").contentType(MediaType.APPLICATION_JSON).bodyValue(body)
+        .exchangeToMono(r -> r.bodyToMono(String.class).defaultIfEmpty("")
+            .map(b -> new Answer(r.statusCode().value(), r.headers().asHttpHeaders(), b)))
+        .block(Duration.ofSeconds(30));
+  }
 
   static ObjectNode text(String text) {
     ObjectNode r = McpClient.json.createObjectNode();
@@ -296,7 +495,12 @@ class UpstreamRelayIT {
 
   /** Creates or replaces a server definition; waits for the registry to take it in (the API does). */
   void put(String name, String endpoint, String config) {
-    String body = "{\"name\":\"" + name + "\",\"endpoint\":\"" + endpoint + "\",\"config\":" + config + "}";
+    put(name, endpoint, config, true);
+  }
+
+  void put(String name, String endpoint, String config, boolean enabled) {
+    String body = "{\"name\":\"" + name + "\",\"endpoint\":\"" + endpoint + "\",\"enabled\":" + enabled
+        + ",\"config\":" + config + "}";
     int status = api.method(HttpMethod.PUT).uri("/mcp-servers/{name}", name).contentType(MediaType.APPLICATION_JSON)
         .bodyValue(body).exchangeToMono(r -> r.releaseBody().thenReturn(r.statusCode().value())).block(Duration.ofSeconds(30));
     if (status == 404) {

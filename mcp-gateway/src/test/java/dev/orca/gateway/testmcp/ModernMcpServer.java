@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import io.netty.channel.Channel;
+import java.util.Set;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
@@ -47,6 +49,7 @@ public final class ModernMcpServer implements AutoCloseable {
   private volatile int pageSize = 2;
   private volatile int port;
   private volatile DisposableServer server;
+  private final Set<Channel> open = ConcurrentHashMap.newKeySet();
 
   private ModernMcpServer() {}
 
@@ -58,6 +61,10 @@ public final class ModernMcpServer implements AutoCloseable {
 
   private void bind(int at) {
     server = HttpServer.create().host("127.0.0.1").port(at)
+        .doOnChannelInit((observer, channel, address) -> {
+          open.add(channel);
+          channel.closeFuture().addListener(f -> open.remove(channel));
+        })
         .route(routes -> routes.post("/mcp", this::post)
             .get("/mcp", (req, res) -> res.status(405).send()))
         .bindNow(Duration.ofSeconds(10));
@@ -111,6 +118,7 @@ public final class ModernMcpServer implements AutoCloseable {
   /** Closes the listening socket (connections are then refused) until {@link #restart}. */
   public void stop() {
     server.disposeNow(Duration.ofSeconds(5));
+    open.forEach(Channel::close); // kept-alive connections too: the gateway must see it gone
   }
 
   public void restart() {
