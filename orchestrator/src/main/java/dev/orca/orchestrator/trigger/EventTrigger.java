@@ -3,6 +3,7 @@ package dev.orca.orchestrator.trigger;
 import dev.orca.orchestrator.execution.ExecutionMetrics;
 import dev.orca.orchestrator.execution.ExecutionQueries;
 import dev.orca.orchestrator.execution.ExecutionQueries.StartOutcome;
+import io.r2dbc.spi.R2dbcException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -94,6 +95,13 @@ class EventTrigger {
         })
         .then(Mono.defer(() -> events.finish(eventId, status(routes, errors), errors.isEmpty() ? null : String.join("; ", errors))));
     return work.as(tx::transactional)
+        // Deterministic: retrying cannot help, so the row says why and nothing is started.
+        .onErrorResume(EventTrigger::refusedAsData, e -> {
+          errors.add("the database refused what the routes would start: " + databaseReason(e));
+          started.clear();
+          startedWorkflows.clear();
+          return events.finish(eventId, "failed", String.join("; ", errors));
+        })
         .then(Mono.fromSupplier(() -> {
           startedWorkflows.forEach(workflow -> metrics.started(workflow, TRIGGERED_BY));
           String status = status(routes, errors);
@@ -102,6 +110,29 @@ class EventTrigger {
           }
           return new Outcome(eventId, status, started.stream().map(StartOutcome.Started::id).collect(Collectors.toList()), false);
         }));
+  }
+
+  /** Data exceptions (class 22, e.g. a NUL in JSON text) and constraint violations (23): retrying cannot help. */
+  static boolean refusedAsData(Throwable e) {
+    R2dbcException r = driverError(e);
+    return r != null && r.getSqlState() != null && (r.getSqlState().startsWith("22") || r.getSqlState().startsWith("23"));
+  }
+
+  /** The driver's own words, e.g. {@code [22P05] unsupported Unicode escape sequence}, without Spring's SQL text. */
+  static String databaseReason(Throwable e) {
+    R2dbcException r = driverError(e);
+    String message = r == null ? e.getMessage() : "[" + r.getSqlState() + "] " + r.getMessage();
+    return message == null ? "" : message.lines().findFirst().orElse("");
+  }
+
+  private static R2dbcException driverError(Throwable e) {
+    R2dbcException found = null;
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof R2dbcException r) {
+        found = r;
+      }
+    }
+    return found;
   }
 
   private static String status(List<Router.Route> routes, List<String> errors) {

@@ -4,7 +4,6 @@ import dev.orca.common.startup.OrcaProperties;
 import dev.orca.orchestrator.events.KafkaTopics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.r2dbc.spi.R2dbcException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -126,8 +125,8 @@ class TriggerConsumer implements SmartLifecycle {
     return Mono.defer(() -> trigger.handle(event))
         .doOnNext(outcome -> count(event.source(), outcome.redelivery() ? "redelivery" : outcome.status()))
         .then()
-        .onErrorResume(TriggerConsumer::refusedAsData,
-            e -> deadLetter(record, event.source(), "the database refused the event: " + e.getMessage()));
+        .onErrorResume(EventTrigger::refusedAsData,
+            e -> deadLetter(record, event.source(), "the database refused the event: " + EventTrigger.databaseReason(e)));
   }
 
   private Mono<Void> deadLetter(ConsumerRecord<byte[], byte[]> record, String source, String reason) {
@@ -138,17 +137,6 @@ class TriggerConsumer implements SmartLifecycle {
 
   private void count(String source, String outcome) {
     Counter.builder("orca.trigger.events").tags("source", source, "outcome", outcome).register(metrics).increment();
-  }
-
-  /** Data exceptions (class 22, e.g. a NUL in JSON text) and constraint violations (23): retrying cannot help. */
-  static boolean refusedAsData(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof R2dbcException r && r.getSqlState() != null
-          && (r.getSqlState().startsWith("22") || r.getSqlState().startsWith("23"))) {
-        return true;
-      }
-    }
-    return false;
   }
 
   @Override

@@ -265,6 +265,48 @@ class TriggerIT {
   }
 
   @Test
+  void anEventRecordedButNotRoutedBeforeACrashIsRoutedOnRedelivery() throws Exception {
+    String repo = "half-" + suffix();
+    subscribedWorkflow(repo);
+    String delivery = WebhookRecords.newDeliveryId();
+    ObjectNode payload = WebhookRecords.issueOpened("Codertocat", repo);
+    // What a consumer that died between storing the event and routing it leaves behind.
+    try (Connection c = db.connect()) {
+      var insert = c.prepareStatement("INSERT INTO events (source, event_type, delivery_id, payload, status) "
+          + "VALUES ('github', 'com.github.issues.opened', ?, CAST(? AS jsonb), 'processing')");
+      insert.setString(1, delivery);
+      insert.setString(2, payload.toString());
+      insert.executeUpdate();
+    }
+    WebhookRecords.send(producer, GITHUB, "Codertocat/" + repo, WebhookRecords.github("com.github.issues.opened", delivery, payload));
+    awaitOne("SELECT e.id FROM workflow_executions e JOIN events v ON v.id = e.trigger_event_id WHERE v.delivery_id = '" + delivery + "'");
+    assertThat(query("SELECT status FROM events WHERE delivery_id = '" + delivery + "'")).containsExactly("processed");
+  }
+
+  @Test
+  void anEventTheDatabaseRefusesIsDeadLetteredAndConsumptionGoesOn() throws Exception {
+    String repo = "nul-" + suffix();
+    subscribedWorkflow(repo);
+    ObjectNode payload = WebhookRecords.issueOpened("Codertocat", repo);
+    ((ObjectNode) payload.get("issue")).put("title", "NUL " + (char) 0 + " here");
+    String refused = WebhookRecords.newDeliveryId();
+    RecordMetadata bad = WebhookRecords.send(producer, GITHUB, "Codertocat/" + repo,
+        WebhookRecords.github("com.github.issues.opened", refused, payload));
+    String delivery = WebhookRecords.newDeliveryId();
+    WebhookRecords.send(producer, GITHUB, "Codertocat/" + repo,
+        WebhookRecords.github("com.github.issues.opened", delivery, WebhookRecords.issueOpened("Codertocat", repo)));
+    awaitOne("SELECT e.id FROM workflow_executions e JOIN events v ON v.id = e.trigger_event_id WHERE v.delivery_id = '" + delivery + "'");
+    List<ConsumerRecord<byte[], byte[]>> letters = WebhookRecords.readAll(TestKafka.get().bootstrapServers(), DLQ, 2, Duration.ofSeconds(30));
+    assertThat(letters).anySatisfy(letter -> {
+      assertThat(header(letter, DeadLetters.OFFSET)).isEqualTo(Long.toString(bad.offset()));
+      assertThat(header(letter, DeadLetters.PARTITION)).isEqualTo(Integer.toString(bad.partition()));
+      assertThat(header(letter, "ce_id")).isEqualTo(refused);
+      assertThat(header(letter, DeadLetters.REASON)).startsWith("the database refused the event: [22");
+    });
+    assertThat(query("SELECT count(*) FROM events WHERE delivery_id = '" + refused + "'")).containsExactly("0");
+  }
+
+  @Test
   void aLinearEventHasNoRepoAndTheDefaultInput() throws Exception {
     String name = "linear-" + suffix();
     String workflow = "wf_" + name.replace('-', '_');
