@@ -1,12 +1,7 @@
 package dev.orca.local;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.Base64;
 
 /**
  * The bearer token the local stack's APIs accept: ORCA_API_TOKENS when set, otherwise one made on
@@ -21,20 +16,7 @@ record LocalApiToken(String tokens, String shown, boolean fromEnvironment) {
     }
     Path file = home.resolve("api-token");
     try {
-      if (Files.exists(file)) {
-        String token = Files.readString(file, StandardCharsets.UTF_8).strip();
-        return new LocalApiToken(token, token, false);
-      }
-      byte[] bytes = new byte[24];
-      new SecureRandom().nextBytes(bytes);
-      String token = "orca_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-      Files.createDirectories(home);
-      Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
-      try {
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException notPosix) {
-        // best effort on file systems without POSIX permissions
-      }
+      String token = LocalSecretFile.readOrCreate(file, "orca_");
       return new LocalApiToken(token, token, false);
     } catch (IOException e) {
       throw new LaunchException("Could not keep the local API token in " + file + ": " + e.getMessage()

@@ -98,8 +98,9 @@ public final class LocalStack implements AutoCloseable {
     }
     startInfrastructure();
     apiToken = LocalApiToken.resolve(System.getenv("ORCA_API_TOKENS"), config.home());
+    githubSecretFile = LocalWebhookSecret.githubFile(System.getenv(), config.home());
     for (ServiceSpec spec : config.services()) {
-      ServiceProcess service = ServiceProcess.start(spec, config, apiToken);
+      ServiceProcess service = ServiceProcess.start(spec, config, apiToken, githubSecretFile);
       synchronized (this) {
         services.add(service);
         if (stopping) {
@@ -254,6 +255,7 @@ public final class LocalStack implements AutoCloseable {
   }
 
   private volatile LocalApiToken apiToken;
+  private volatile Path githubSecretFile;
 
   private void printWhereEverythingListens() {
     String pgNote = config.externalDbUrl() != null ? "external"
@@ -276,6 +278,9 @@ public final class LocalStack implements AutoCloseable {
       out.printf("  %-13s curl -H \"Authorization: Bearer $(cat %s)\" %s/api/v1/workflows%n", "try",
           display(config.home().resolve("api-token")), services.get(0).spec().url());
     }
+    out.printf("  %-13s %s%n", "GitHub secret", githubSecretFile == null
+        ? "from ORCA_INGEST_GITHUB_SECRETS / ORCA_INGEST_GITHUB_SECRET_FILES"
+        : "kept in " + display(githubSecretFile) + "; deploy/local/send-github-webhook sends a signed sample");
     out.println();
   }
 

@@ -30,7 +30,8 @@ final class ServiceProcess {
     this.process = process;
   }
 
-  static ServiceProcess start(ServiceSpec spec, LocalStackConfig config, LocalApiToken token) {
+  /** {@code githubSecretFile}: event-ingest's GitHub webhook secret, or null when the environment sets it. */
+  static ServiceProcess start(ServiceSpec spec, LocalStackConfig config, LocalApiToken token, Path githubSecretFile) {
     Path log = config.logDir().resolve(spec.name() + ".log");
     List<String> command = new ArrayList<>();
     command.add(javaBinary());
@@ -52,6 +53,9 @@ final class ServiceProcess {
     // The orchestrator calls the gateway with the same token.
     env.putIfAbsent("ORCA_GATEWAY_TOKEN", token.tokens().split(",")[0].strip());
     env.put("MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED", "true");
+    if (githubSecretFile != null) {
+      env.put("ORCA_INGEST_GITHUB_SECRET_FILES", githubSecretFile.toString());
+    }
     try {
       Files.createDirectories(log.getParent());
       if (Files.exists(log)) {

@@ -54,6 +54,7 @@ class LocalStackIT {
         assertThat(metrics.body()).as(service.name() + " prometheus").contains("# HELP ").contains("# TYPE ");
       }
       runTheSampleWorkflow(config);
+      aSignedWebhookStartsTheSubscribedWorkflow(config);
       try (Connection c = connect(config); Statement s = c.createStatement()) {
         s.execute("CREATE TABLE local_stack_it (note text)");
         s.execute("INSERT INTO local_stack_it VALUES ('kept')");
@@ -99,6 +100,55 @@ class LocalStackIT {
     assertThat(execution.path("output").path("card").path("result").path("to").asString()).isEqualTo("ORCA");
     assertThat(execution.path("output").path("card").path("result").path("said").asString()).isEqualTo("Hello, Orca!");
     assertThat(execution.path("steps").get(2).path("status").asString()).as("pause only when input.slow").isEqualTo("skipped");
+  }
+
+  /**
+   * The README's first webhook: a subscription, then {@code deploy/local/send-github-webhook} signs the sample
+   * GitHub issues.opened event with the secret the launcher made and sends it to event-ingest; through Kafka
+   * the orchestrator's triggers start hello-orca for it, and it completes.
+   */
+  private void aSignedWebhookStartsTheSubscribedWorkflow(LocalStackConfig config) throws Exception {
+    String token = Files.readString(home.resolve("api-token")).strip();
+    String orchestrator = url(config, "orchestrator");
+    HttpResponse<String> subscribed = send(orchestrator + "/api/v1/subscriptions", token,
+        Files.readString(REPO.resolve("deploy/local/subscriptions/hello-orca-on-new-issue.json")));
+    assertThat(subscribed.statusCode()).as(subscribed.body()).isEqualTo(201);
+
+    ProcessBuilder script = new ProcessBuilder(REPO.resolve("deploy/local/send-github-webhook").toString())
+        .redirectErrorStream(true);
+    script.environment().put("ORCA_HOME", home.toString());
+    script.environment().put("ORCA_INGEST_PORT", Integer.toString(port(config, "event-ingest")));
+    script.environment().remove("ORCA_INGEST_GITHUB_SECRETS");
+    Process sending = script.start();
+    String said = new String(sending.getInputStream().readAllBytes());
+    assertThat(sending.waitFor()).as(said).isZero();
+    assertThat(said).as("event-ingest accepted the signed webhook").containsPattern("HTTP 20[02]");
+
+    JsonNode execution = null;
+    for (int i = 0; i < 600 && (execution == null || !execution.path("status").asString().equals("completed")); i++) {
+      Thread.sleep(100);
+      JsonNode page = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(orchestrator
+              + "/api/v1/executions?workflow=hello-orca&limit=10")).header("Authorization", "Bearer " + token).build(),
+          HttpResponse.BodyHandlers.ofString()).body());
+      execution = null;
+      for (JsonNode item : page.path("items")) {
+        if (item.path("triggeredBy").asString().equals("event")) {
+          execution = item;
+        }
+      }
+    }
+    assertThat(execution).as("an execution started by the webhook").isNotNull();
+    assertThat(execution.path("status").asString()).as(execution.toString()).isEqualTo("completed");
+    assertThat(execution.path("input").path("who").asString()).as("mapped from payload.sender.login").isEqualTo("Codertocat");
+    assertThat(execution.path("output").path("card").path("result").path("to").asString()).isEqualTo("CODERTOCAT");
+  }
+
+  private static String url(LocalStackConfig config, String service) {
+    return config.services().stream().filter(s -> s.name().equals(service)).findFirst().orElseThrow().url();
+  }
+
+  private static int port(LocalStackConfig config, String service) {
+    return config.services().stream().filter(s -> s.name().equals(service)).findFirst().orElseThrow().port();
   }
 
   private static HttpResponse<String> send(String url, String token, String json) throws Exception {
