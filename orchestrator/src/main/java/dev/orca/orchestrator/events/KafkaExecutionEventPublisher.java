@@ -1,5 +1,6 @@
 package dev.orca.orchestrator.events;
 
+import dev.orca.common.kafka.KafkaTopics;
 import dev.orca.common.startup.OrcaProperties;
 import dev.orca.orchestrator.engine.ExecutionEvent;
 import io.cloudevents.CloudEvent;
@@ -120,7 +121,7 @@ public class KafkaExecutionEventPublisher implements DisposableBean {
   }
 
   private Mono<Void> createTopicIfMissing() {
-    return KafkaTopics.createIfMissing(bootstrapServers, List.of(topic), PARTITIONS, requestTimeout);
+    return KafkaTopics.createIfMissing(bootstrapServers, requestTimeout, List.of(topic), PARTITIONS, Map.of());
   }
 
   @Override

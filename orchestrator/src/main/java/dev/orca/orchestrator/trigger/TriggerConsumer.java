@@ -1,7 +1,7 @@
 package dev.orca.orchestrator.trigger;
 
 import dev.orca.common.startup.OrcaProperties;
-import dev.orca.orchestrator.events.KafkaTopics;
+import dev.orca.common.kafka.KafkaTopics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -91,7 +91,7 @@ class TriggerConsumer implements SmartLifecycle {
     deadLetters = new DeadLetters(bootstrapServers, properties.deadLetterTopic(), Duration.ofSeconds(30));
     List<String> topics = new ArrayList<>(properties.topics());
     topics.add(properties.deadLetterTopic());
-    running = KafkaTopics.createIfMissing(bootstrapServers, topics, properties.partitions(), Duration.ofSeconds(10))
+    running = KafkaTopics.createIfMissing(bootstrapServers, Duration.ofSeconds(10), topics, properties.partitions(), Map.of())
         .thenMany(KafkaReceiver.create(options()).receive())
         .groupBy(record -> record.receiverOffset().topicPartition())
         .flatMap(partition -> partition.concatMap(this::process))
