@@ -23,6 +23,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -53,9 +54,11 @@ class McpServerApi {
   private final JsonMapper json;
   private final EndpointPolicy policy;
   private final UpstreamRegistry registry;
+  private final ToolCatalogue catalogue;
 
   McpServerApi(McpServerStore store, ToolRelay relay, JsonMapper json, EndpointPolicy policy,
-      UpstreamRegistry registry) {
+      UpstreamRegistry registry, ToolCatalogue catalogue) {
+    this.catalogue = catalogue;
     this.store = store;
     this.relay = relay;
     this.json = json;
@@ -73,9 +76,15 @@ class McpServerApi {
         .flatMap(created -> refreshed(created));
   }
 
-  /** {@code value} once the registry has taken the change in (a failed refresh is retried by the periodic one). */
+  /**
+   * {@code value} once the registry has taken the change in (a failed refresh is retried by the periodic
+   * one); the catalogue follows in the background.
+   */
   private <T> Mono<T> refreshed(T value) {
-    return registry.refresh().onErrorResume(e -> Mono.empty()).thenReturn(value);
+    return registry.refresh()
+        .doOnSuccess(done -> registry.syncCatalogue().subscribe())
+        .onErrorResume(e -> Mono.empty())
+        .thenReturn(value);
   }
 
   /**
@@ -139,21 +148,38 @@ class McpServerApi {
         : Mono.error(notFound(name)));
   }
 
-  /** The tools the gateway offers now, optionally of one server. */
+  /**
+   * The tool catalogue: the built-in upstreams' tools (live) and the {@code tools} table (registered,
+   * enabled servers' tools as last listed), optionally of one server and/or with one capability.
+   */
   @GetMapping("/tools")
-  Mono<JsonNode> tools(@RequestParam(required = false) String server) {
-    String prefix = server == null ? null : server + relay.separator();
-    return relay.listTools().map(all -> {
-      ObjectNode page = json.createObjectNode();
-      ArrayNode items = page.putArray("items");
-      all.forEach(tool -> {
-        String name = tool.path("name").asString();
-        if (prefix == null || name.startsWith(prefix)) {
-          items.add(tool);
-        }
-      });
-      return page;
-    });
+  Mono<JsonNode> tools(@RequestParam(required = false) String server, @RequestParam(required = false) String capability) {
+    Flux<JsonNode> fixed = capability != null ? Flux.empty() : Flux.fromIterable(relay.fixedUpstreams())
+        .filter(u -> server == null || u.name().equals(server))
+        .concatMap(u -> relay.pages(u).map(tool -> {
+          ObjectNode item = json.createObjectNode();
+          item.put("server", u.name());
+          item.put("name", tool.path("name").asString(""));
+          for (String field : List.of("description", "inputSchema", "outputSchema", "annotations")) {
+            item.set(field, tool.has(field) ? tool.get(field) : json.nullNode());
+          }
+          item.putArray("capabilities");
+          return item;
+        }));
+    return Flux.concat(fixed, catalogue.find(server, capability))
+        .map(item -> {
+          ObjectNode o = (ObjectNode) item;
+          o.put("tool", o.path("name").asString());
+          o.put("name", o.path("server").asString() + relay.separator() + o.path("name").asString());
+          return (JsonNode) o;
+        })
+        .collectList()
+        .map(list -> {
+          ObjectNode page = json.createObjectNode();
+          ArrayNode items = page.putArray("items");
+          list.forEach(items::add);
+          return page;
+        });
   }
 
   // ---------------------------------------------------------------- validation

@@ -62,6 +62,7 @@ public class UpstreamRegistry implements SmartLifecycle {
   private record Entry(JsonNode definition, Upstream upstream) {}
 
   private final McpServerStore store;
+  private final ToolCatalogue catalogue;
   private final ToolRelay relay;
   private final Secrets secrets;
   private final EndpointPolicy policy;
@@ -83,6 +84,7 @@ public class UpstreamRegistry implements SmartLifecycle {
 
   public UpstreamRegistry(
       McpServerStore store,
+      ToolCatalogue catalogue,
       ToolRelay relay,
       Secrets secrets,
       EndpointPolicy policy,
@@ -102,6 +104,7 @@ public class UpstreamRegistry implements SmartLifecycle {
       @Value("${orca.gateway.upstream.tools-cache-ttl:5m}") Duration toolsCacheTtl,
       @Value("${orca.gateway.upstream.max-connections:500}") int maxConnections) {
     this.store = store;
+    this.catalogue = catalogue;
     this.relay = relay;
     this.secrets = secrets;
     this.policy = policy;
@@ -249,6 +252,24 @@ public class UpstreamRegistry implements SmartLifecycle {
     };
   }
 
+  /**
+   * Writes every available remote upstream's current tools into the {@code tools} catalogue (pages come
+   * from the upstream's cache, so this costs the upstreams nothing while their lists are unchanged).
+   */
+  public Mono<Void> syncCatalogue() {
+    return Flux.fromIterable(List.copyOf(entries.values()))
+        .map(Entry::upstream)
+        .ofType(RemoteUpstream.class)
+        .filter(Upstream::available)
+        .concatMap(u -> relay.pages(u).collectList()
+            .flatMap(tools -> catalogue.sync(u.name(), tools))
+            .onErrorResume(e -> {
+              log.warn("Could not update the tool catalogue of upstream '{}': {}", u.name(), e.getMessage());
+              return Mono.empty();
+            }))
+        .then();
+  }
+
   /** One round of health checks over every remote upstream. */
   public Mono<Void> checkHealth() {
     return Flux.fromIterable(List.copyOf(entries.values()))
@@ -296,7 +317,7 @@ public class UpstreamRegistry implements SmartLifecycle {
     relay.fixedNames().forEach(name -> gauge(name).set(1));
     Flux<Void> refreshes = Flux.interval(Duration.ZERO, refreshInterval)
         .onBackpressureDrop()
-        .concatMap(tick -> refresh().onErrorResume(e -> {
+        .concatMap(tick -> refresh().then(syncCatalogue()).onErrorResume(e -> {
           log.warn("Could not refresh the MCP server registry: {}", e.toString());
           return Mono.empty();
         }), 1);

@@ -144,7 +144,13 @@ public class ToolRelay {
         });
   }
 
-  private Flux<JsonNode> pages(Upstream upstream) {
+  /** The built-in upstreams (builtin), which have no registry row. */
+  public List<Upstream> fixedUpstreams() {
+    return List.copyOf(fixed.values());
+  }
+
+  /** Every tool of {@code upstream} (its own names), following its pages. */
+  public Flux<JsonNode> pages(Upstream upstream) {
     return upstream.listTools(null)
         .expand(page -> {
           String next = page.path("nextCursor").asString(null);

@@ -76,6 +76,9 @@ class UpstreamRelayIT {
             {"inputSchema":{"type":"object","properties":{"region":{"type":"string","x-mcp-header":"Region"}}}}"""),
             args -> Mono.just(text("ok")), false)
         .tool("steps", null, args -> Mono.just(text("done")), true)
+        .tool("delta", (ObjectNode) McpClient.json.readTree("""
+            {"description":"the fourth","_meta":{"dev.orca/capabilities":["text.greek","not a name"]}}"""),
+            args -> Mono.just(text("delta")), false)
         .tool("slow", args -> Mono.delay(Duration.ofSeconds(30)).map(x -> text("late")));
   }
 
@@ -214,6 +217,20 @@ class UpstreamRelayIT {
     List<JsonNode> modernEvents = McpEndpointIT.events(modernAnswer.body());
     assertThat(modernEvents.stream().filter(e -> e.has("method")).map(e -> e.path("params").path("progress").asInt()))
         .containsExactly(0, 1, 2);
+  }
+
+  @Test
+  void theCatalogueListsRegisteredToolsByServerAndCapability() {
+    await().atMost(Duration.ofSeconds(30)).until(() -> catalogue("?server=modern").toString().contains("modern.delta"));
+    JsonNode greek = catalogue("?server=modern&capability=text.greek");
+    assertThat(greek).hasSize(1);
+    assertThat(greek.get(0).path("name").asString()).isEqualTo("modern.delta");
+    assertThat(greek.get(0).path("tool").asString()).isEqualTo("delta");
+    assertThat(greek.get(0).path("description").asString()).isEqualTo("the fourth");
+    assertThat(greek.get(0).path("capabilities").toString()).isEqualTo("[\"text.greek\"]");
+    assertThat(catalogue("?server=sdk").toString()).contains("sdk.add", "sdk.rich", "\"idempotentHint\":true");
+    assertThat(catalogue("?server=builtin").toString()).contains("builtin.echo");
+    assertThat(catalogue("?capability=no.such")).isEmpty();
   }
 
   // ---------------------------------------------------------------- failures
@@ -399,6 +416,11 @@ class UpstreamRelayIT {
       cursor = result.path("nextCursor").asString(null);
     } while (cursor != null);
     return names;
+  }
+
+  JsonNode catalogue(String query) {
+    return McpClient.json.readTree(api.get().uri("/tools" + query).retrieve().bodyToMono(String.class)
+        .block(Duration.ofSeconds(30))).path("items");
   }
 
   JsonNode server(String name) {
