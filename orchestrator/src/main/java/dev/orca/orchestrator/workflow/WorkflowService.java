@@ -1,9 +1,7 @@
 package dev.orca.orchestrator.workflow;
 
+import dev.orca.orchestrator.api.Paging;
 import dev.orca.orchestrator.definition.DefinitionValidator;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.List;
 import org.springframework.stereotype.Service;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
@@ -11,9 +9,6 @@ import tools.jackson.databind.JsonNode;
 /** Validates and stores workflow definitions; every error is a problem+json {@code ErrorResponseException}. */
 @Service
 public class WorkflowService {
-  static final int DEFAULT_LIMIT = 50;
-  static final int MAX_LIMIT = 200;
-
   private final WorkflowStore store;
   private final WorkflowRequests requests = new WorkflowRequests(new DefinitionValidator());
 
@@ -58,54 +53,14 @@ public class WorkflowService {
    * @param enabled "true"/"false" to filter, or null for all
    */
   public Mono<WorkflowPage> list(String limit, String cursor, String enabled) {
-    return Mono.fromCallable(() -> new ListQuery(parseLimit(limit), decodeCursor(cursor), parseEnabled(enabled)))
+    return Mono.fromCallable(() -> new ListQuery(Paging.limit(limit), Paging.after(cursor, WorkflowRequests::isValidName),
+        parseEnabled(enabled)))
         .flatMap(q -> store.list(q.after(), q.enabled(), q.limit() + 1).collectList()
-            .map(rows -> page(rows, q.limit())));
+            .map(rows -> Paging.page(rows, q.limit(), Workflow::name))
+            .map(page -> new WorkflowPage(page.items(), page.nextCursor())));
   }
 
   private record ListQuery(int limit, String after, Boolean enabled) {}
-
-  private static WorkflowPage page(List<Workflow> rows, int limit) {
-    if (rows.size() <= limit) {
-      return new WorkflowPage(rows, null);
-    }
-    List<Workflow> items = rows.subList(0, limit);
-    return new WorkflowPage(List.copyOf(items), encodeCursor(items.get(limit - 1).name()));
-  }
-
-  static String encodeCursor(String name) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(name.getBytes(StandardCharsets.UTF_8));
-  }
-
-  static String decodeCursor(String cursor) {
-    if (cursor == null || cursor.isEmpty()) {
-      return null;
-    }
-    try {
-      String name = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-      if (WorkflowRequests.isValidName(name)) {
-        return name;
-      }
-    } catch (IllegalArgumentException e) {
-      // fall through
-    }
-    throw new BadRequestException("'cursor' is not a cursor this API returned; pass a page's nextCursor as it is");
-  }
-
-  private static int parseLimit(String limit) {
-    if (limit == null || limit.isEmpty()) {
-      return DEFAULT_LIMIT;
-    }
-    try {
-      int n = Integer.parseInt(limit.strip());
-      if (n >= 1 && n <= MAX_LIMIT) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // fall through
-    }
-    throw new BadRequestException("'limit' is an integer within 1.." + MAX_LIMIT + "; got '" + limit + "'");
-  }
 
   private static Boolean parseEnabled(String enabled) {
     if (enabled == null || enabled.isEmpty()) {
