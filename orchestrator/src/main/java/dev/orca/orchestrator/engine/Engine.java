@@ -39,13 +39,13 @@ public final class Engine {
    * @param workNotifications emits whenever new or due work may exist (LISTEN on the work channel)
    * @param cancelRequests ids of executions whose cancellation was requested (on any replica)
    */
-  public Engine(ExecutionStore store, ToolInvoker tools, EngineMetrics metrics, EngineSettings settings,
-      Flux<?> workNotifications, Flux<UUID> cancelRequests) {
+  public Engine(ExecutionStore store, ToolInvoker tools, AgentInvoker agents, EngineMetrics metrics,
+      EngineSettings settings, Flux<?> workNotifications, Flux<UUID> cancelRequests) {
     this.store = store;
     this.settings = settings;
     this.metrics = metrics;
     this.workNotifications = workNotifications;
-    this.runner = new ExecutionRunner(store, tools, metrics, settings, cancelRequests, this::wakeAt,
+    this.runner = new ExecutionRunner(store, tools, agents, metrics, settings, cancelRequests, this::wakeAt,
         RandomGenerator.getDefault());
   }
 

@@ -35,16 +35,18 @@ final class ExecutionRunner {
 
   private final ExecutionStore store;
   private final ToolInvoker tools;
+  private final AgentInvoker agents;
   private final EngineMetrics metrics;
   private final EngineSettings settings;
   private final Flux<UUID> cancelRequests;
   private final Consumer<Instant> wakeAt;
   private final RandomGenerator jitter;
 
-  ExecutionRunner(ExecutionStore store, ToolInvoker tools, EngineMetrics metrics, EngineSettings settings,
-      Flux<UUID> cancelRequests, Consumer<Instant> wakeAt, RandomGenerator jitter) {
+  ExecutionRunner(ExecutionStore store, ToolInvoker tools, AgentInvoker agents, EngineMetrics metrics,
+      EngineSettings settings, Flux<UUID> cancelRequests, Consumer<Instant> wakeAt, RandomGenerator jitter) {
     this.store = store;
     this.tools = tools;
+    this.agents = agents;
     this.metrics = metrics;
     this.settings = settings;
     this.cancelRequests = cancelRequests;
@@ -146,13 +148,13 @@ final class ExecutionRunner {
     return call(run, step, start, input)
         .flatMap(answer -> {
           long durationMs = millisSince(t0);
-          JsonNode result = answer.result();
-          if (answer.isError()) {
+          JsonNode result = answer.output();
+          if (answer.toolError()) {
             StepFailure f = new StepFailure(StepFailure.Kind.TOOL_ERROR,
                 "tool " + qualifiedName(step) + " reported an error: " + ToolResults.firstText(result));
             return failed(run, step, index, start, policy, f, durationMs, ToolCallEnding.toolError(callId, result, durationMs));
           }
-          JsonNode bound = step.assign() == null ? null : ToolResults.bindable(result);
+          JsonNode bound = step.assign() == null ? null : answer.bindable();
           return finish(run, step, index, StepFinish.COMPLETED, result, bound, durationMs, last, callId);
         })
         .onErrorResume(StepFailure.class, f -> {
@@ -161,15 +163,28 @@ final class ExecutionRunner {
         });
   }
 
-  private Mono<ToolResult> call(Run run, StepDefinition step, StepStart start, JsonNode input) {
+  /**
+   * What a step produced: its {@code output} as recorded, whether it is a tool's {@code isError}, and for
+   * agents the answer {@code assign} binds (tools bind {@link ToolResults#bindable}).
+   */
+  private record Called(JsonNode output, boolean toolError, JsonNode agentAnswer) {
+    JsonNode bindable() {
+      return agentAnswer != null ? agentAnswer : ToolResults.bindable(output);
+    }
+  }
+
+  private Mono<Called> call(Run run, StepDefinition step, StepStart start, JsonNode input) {
     if (step instanceof AgentStep agent) {
-      return Mono.error(new StepFailure(StepFailure.Kind.UNSUPPORTED,
-          "step '" + agent.name() + "' calls agent '" + agent.agent() + "', but this orchestrator has no agent runtime yet"));
+      return agents.invoke(new AgentInvocation(run.claimed.id(), start.stepId(), agent.name(), start.attempt(),
+              agent.agent(), input, timeout(agent)))
+          .switchIfEmpty(Mono.error(() -> new StepFailure(StepFailure.Kind.PROTOCOL, "agent run ended without a result")))
+          .map(r -> new Called(r.record(), false, r.output()));
     }
     ToolStep tool = (ToolStep) step;
     return tools.invoke(new ToolInvocation(run.claimed.id(), start.stepId(), tool.name(), start.attempt(),
             tool.server(), tool.tool(), input, timeout(tool)))
-        .switchIfEmpty(Mono.error(() -> new StepFailure(StepFailure.Kind.PROTOCOL, "tool call ended without a result")));
+        .switchIfEmpty(Mono.error(() -> new StepFailure(StepFailure.Kind.PROTOCOL, "tool call ended without a result")))
+        .map(r -> new Called(r.result(), r.isError(), null));
   }
 
   private static String qualifiedName(StepDefinition step) {
@@ -201,7 +216,7 @@ final class ExecutionRunner {
       long durationMs, ToolCallEnding toolCall) {
     String error = "step '" + step.name() + "' attempt " + start.attempt() + ": " + f.getMessage();
     if (retries(policy, f) && start.retryCount() < policy.maxRetries()) {
-      Instant at = Instant.now().plus(policy.delayBeforeRetry(start.attempt(), jitter));
+      Instant at = Instant.now().plus(retryDelay(policy, start.attempt(), f));
       return store.retryStep(new StepRetry(run.claimed.id(), settings.owner(), index, error, durationMs, at, toolCall))
           .doOnNext(written -> {
             if (written) {
@@ -213,6 +228,16 @@ final class ExecutionRunner {
     }
     metrics.stepFinished(run.claimed.workflow(), kind(step), "failed", Duration.ofMillis(durationMs));
     return finishFailed(run.claimed, index, error, durationMs, toolCall);
+  }
+
+  /** The policy's delay, or longer when the far side asked for it (Retry-After), never beyond the policy's cap. */
+  private Duration retryDelay(RetryPolicy policy, int attempt, StepFailure f) {
+    Duration delay = policy.delayBeforeRetry(attempt, jitter);
+    if (f.retryAfter() == null || f.retryAfter().compareTo(delay) <= 0) {
+      return delay;
+    }
+    Duration cap = Duration.ofMillis(policy.maxDelayMs());
+    return f.retryAfter().compareTo(cap) > 0 ? cap : f.retryAfter();
   }
 
   /** Timeouts and transport failures retry by default; a tool's isError only when the step lists it. */

@@ -1,5 +1,6 @@
 package dev.orca.orchestrator.execution;
 
+import dev.orca.orchestrator.engine.AgentInvoker;
 import dev.orca.orchestrator.engine.Engine;
 import dev.orca.orchestrator.engine.EngineSettings;
 import dev.orca.orchestrator.engine.ToolInvoker;
@@ -35,14 +36,14 @@ class EngineLifecycle implements SmartLifecycle {
       @DefaultValue("5m") Duration defaultStepTimeout,
       @DefaultValue("20s") Duration drainTimeout) {}
 
-  EngineLifecycle(Properties properties, PostgresExecutionStore store, ToolInvoker tools, ExecutionMetrics metrics,
-      PgNotifications notifications) {
+  EngineLifecycle(Properties properties, PostgresExecutionStore store, ToolInvoker tools, AgentInvoker agents,
+      ExecutionMetrics metrics, PgNotifications notifications) {
     String owner = properties.owner() != null && !properties.owner().isBlank()
         ? properties.owner()
         : ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
     EngineSettings settings = new EngineSettings(owner, properties.lease(), properties.pollInterval(),
         properties.maxConcurrent(), properties.defaultStepTimeout(), properties.drainTimeout());
-    this.engine = new Engine(store, tools, metrics, settings,
+    this.engine = new Engine(store, tools, agents, metrics, settings,
         // Every notice wakes the claimer: new work, and (re)established LISTEN after a reconnect,
         // since notifications sent while it was down are lost.
         notifications.events(PostgresExecutionStore.WORK_CHANNEL),

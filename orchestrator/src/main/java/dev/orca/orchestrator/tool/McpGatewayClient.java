@@ -43,7 +43,7 @@ import tools.jackson.databind.node.ObjectNode;
  * malformed answers; {@code TRANSPORT} (retryable) for HTTP 5xx/408/429, refused or reset connections and
  * streams that end without the response.
  */
-final class McpGatewayClient implements AutoCloseable {
+public final class McpGatewayClient implements AutoCloseable {
   static final String PROTOCOL_VERSION = "2025-11-25";
   static final List<String> SUPPORTED_VERSIONS = List.of("2025-11-25", "2025-06-18", "2025-03-26");
   static final String SESSION_HEADER = "Mcp-Session-Id";
@@ -78,7 +78,7 @@ final class McpGatewayClient implements AutoCloseable {
    * @param token bearer token, or null/blank for none; never logged or stored
    * @param initializeTimeout how long {@code initialize} may take before the session attempt fails
    */
-  McpGatewayClient(String url, String token, Duration initializeTimeout) {
+  public McpGatewayClient(String url, String token, Duration initializeTimeout) {
     this.url = URI.create(url);
     this.token = token == null || token.isBlank() ? null : token.strip();
     this.initializeTimeout = initializeTimeout;
@@ -103,7 +103,7 @@ final class McpGatewayClient implements AutoCloseable {
    * {@code tools/call} of {@code name} with {@code arguments} and {@code _meta}; emits the JSON-RPC
    * {@code result} object, whole.
    */
-  Mono<JsonNode> callTool(String name, JsonNode arguments, ObjectNode meta) {
+  public Mono<JsonNode> callTool(String name, JsonNode arguments, ObjectNode meta) {
     ObjectNode params = json.createObjectNode();
     params.put("name", name);
     params.set("arguments", arguments == null || arguments.isNull() ? json.createObjectNode() : arguments);
@@ -114,7 +114,7 @@ final class McpGatewayClient implements AutoCloseable {
   }
 
   /** One JSON-RPC request on the shared session (re-initialized once if the gateway expired it). */
-  Mono<JsonNode> request(String method, ObjectNode params) {
+  public Mono<JsonNode> request(String method, ObjectNode params) {
     return session()
         .flatMap(s -> send(s, method, params)
             .onErrorResume(SessionExpired.class, expired -> {

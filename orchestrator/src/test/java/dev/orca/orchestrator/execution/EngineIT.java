@@ -290,7 +290,7 @@ class EngineIT {
     api.createWorkflow(agentWf, json("{'steps': [{'name': 'think', 'agent': 'code-planner', 'input': {}}]}"));
     JsonNode agent = api.awaitFinished(api.start(agentWf, json("{}")).path("id").asString());
     assertThat(agent.path("status").asString()).isEqualTo("failed");
-    assertThat(agent.path("steps").get(0).path("error").asString()).contains("no agent runtime");
+    assertThat(agent.path("steps").get(0).path("error").asString()).contains("agent 'code-planner' is not registered");
   }
 
   @Test
