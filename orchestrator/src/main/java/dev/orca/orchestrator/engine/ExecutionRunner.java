@@ -216,7 +216,7 @@ final class ExecutionRunner {
       long durationMs, ToolCallEnding toolCall) {
     String error = "step '" + step.name() + "' attempt " + start.attempt() + ": " + f.getMessage();
     if (retries(policy, f) && start.retryCount() < policy.maxRetries()) {
-      Instant at = Instant.now().plus(retryDelay(policy, start.attempt(), f));
+      Instant at = Instant.now().plus(retryDelay(policy, start.attempt(), f, jitter));
       return store.retryStep(new StepRetry(run.claimed.id(), settings.owner(), index, error, durationMs, at, toolCall))
           .doOnNext(written -> {
             if (written) {
@@ -231,7 +231,7 @@ final class ExecutionRunner {
   }
 
   /** The policy's delay, or longer when the far side asked for it (Retry-After), never beyond the policy's cap. */
-  private Duration retryDelay(RetryPolicy policy, int attempt, StepFailure f) {
+  static Duration retryDelay(RetryPolicy policy, int attempt, StepFailure f, RandomGenerator jitter) {
     Duration delay = policy.delayBeforeRetry(attempt, jitter);
     if (f.retryAfter() == null || f.retryAfter().compareTo(delay) <= 0) {
       return delay;

@@ -1,6 +1,7 @@
 package dev.orca.orchestrator.agent.llm;
 
 import dev.orca.orchestrator.agent.runtime.AgentHttp;
+import dev.orca.orchestrator.agent.runtime.AgentSettings;
 import dev.orca.orchestrator.agent.llm.Conversation.AssistantTurn;
 import dev.orca.orchestrator.agent.llm.Conversation.Message;
 import dev.orca.orchestrator.agent.llm.Conversation.Reply;
@@ -27,14 +28,15 @@ import tools.jackson.databind.node.ObjectNode;
  */
 @Component
 class AnthropicProvider implements LlmProvider {
-  static final String DEFAULT_BASE_URL = "https://api.anthropic.com";
   static final String VERSION = "2023-06-01";
 
   private final AgentHttp http;
+  private final String defaultBaseUrl;
   private final JsonMapper json;
 
-  AnthropicProvider(AgentHttp http, JsonMapper json) {
+  AnthropicProvider(AgentHttp http, AgentSettings settings, JsonMapper json) {
     this.http = http;
+    this.defaultBaseUrl = AnthropicProvider.strip(settings.anthropicBaseUrl());
     this.json = json;
   }
 
@@ -45,7 +47,7 @@ class AnthropicProvider implements LlmProvider {
 
   @Override
   public Mono<Reply> complete(String baseUrl, String apiKey, Request request) {
-    String url = (baseUrl == null ? DEFAULT_BASE_URL : strip(baseUrl)) + "/v1/messages";
+    String url = (baseUrl == null ? defaultBaseUrl : strip(baseUrl)) + "/v1/messages";
     return http.postJson(url, h -> {
           if (apiKey != null) {
             h.set("x-api-key", apiKey);

@@ -10,6 +10,7 @@ import dev.orca.orchestrator.agent.llm.Conversation.ToolSpec;
 import dev.orca.orchestrator.agent.llm.Conversation.ToolUse;
 import dev.orca.orchestrator.agent.llm.Conversation.UserText;
 import dev.orca.orchestrator.agent.runtime.AgentHttp;
+import dev.orca.orchestrator.agent.runtime.AgentSettings;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.stereotype.Component;
@@ -29,13 +30,14 @@ import tools.jackson.databind.node.StringNode;
  */
 @Component
 class OpenAiProvider implements LlmProvider {
-  static final String DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
   private final AgentHttp http;
+  private final String defaultBaseUrl;
   private final JsonMapper json;
 
-  OpenAiProvider(AgentHttp http, JsonMapper json) {
+  OpenAiProvider(AgentHttp http, AgentSettings settings, JsonMapper json) {
     this.http = http;
+    this.defaultBaseUrl = AnthropicProvider.strip(settings.openaiBaseUrl());
     this.json = json;
   }
 
@@ -46,7 +48,7 @@ class OpenAiProvider implements LlmProvider {
 
   @Override
   public Mono<Reply> complete(String baseUrl, String apiKey, Request request) {
-    String url = (baseUrl == null ? DEFAULT_BASE_URL : AnthropicProvider.strip(baseUrl)) + "/chat/completions";
+    String url = (baseUrl == null ? defaultBaseUrl : AnthropicProvider.strip(baseUrl)) + "/chat/completions";
     return http.postJson(url, h -> {
           if (apiKey != null) {
             h.setBearerAuth(apiKey);

@@ -9,7 +9,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * {@code orca.agents.*}: turn limit and output-token cap for context agents that set none, where mounted
- * secrets live, how much of a tool result the model sees, and the price table
+ * secrets live, how much of a tool result the model sees, each provider's base URL for agents that name
+ * none (an OpenAI-compatible server such as Ollama: {@code http://localhost:11434/v1}), and the price table
  * ({@code orca.agents.prices.[model].input-per-mtok} / {@code output-per-mtok}, USD per million tokens).
  */
 @ConfigurationProperties("orca.agents")
@@ -18,6 +19,8 @@ public record AgentSettings(
     @DefaultValue("4096") int defaultMaxTokens,
     @DefaultValue("/run/secrets/orca") Path secretsDir,
     @DefaultValue("65536") int maxToolResultChars,
+    @DefaultValue("https://api.openai.com/v1") String openaiBaseUrl,
+    @DefaultValue("https://api.anthropic.com") String anthropicBaseUrl,
     Map<String, Price> prices) {
 
   public AgentSettings {
