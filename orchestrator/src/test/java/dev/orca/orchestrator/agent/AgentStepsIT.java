@@ -53,6 +53,7 @@ class AgentStepsIT {
     registry.add("ORCA_SECRET_ANTHROPIC_KEY", () -> "sk-ant-test");
     registry.add("ORCA_SECRET_OPENAI_KEY", () -> "sk-openai-test");
     registry.add("ORCA_SECRET_SUMMARIZER_TOKEN", () -> "api-token-1");
+    registry.add("ORCA_SECRET_SUMMARIZER_STALE", () -> "api-token-0");
     registry.add("orca.agents.prices[claude-test].input-per-mtok", () -> "3");
     registry.add("orca.agents.prices[claude-test].output-per-mtok", () -> "15");
     registry.add("orca.agents.prices[gpt-test].input-per-mtok", () -> "0.5");
@@ -388,6 +389,23 @@ class AgentStepsIT {
         + done.path("id").asString() + "'")).containsExactly("api", null, null, null);
     assertThat(single("SELECT count(*) FROM agents WHERE endpoint::text LIKE '%api-token-1%'"))
         .as("the token is never stored").isEqualTo("0");
+
+    String stale = unique("summarizer-stale");
+    JsonNode agent = api.get("/api/v1/agents/" + slug);
+    ObjectNode copy = (ObjectNode) agent.deepCopy();
+    copy.put("slug", stale);
+    copy.remove("createdAt");
+    copy.remove("updatedAt");
+    ((ObjectNode) copy.path("endpoint").path("authentication")).put("secretName", "summarizer_stale");
+    api.send("POST", "/api/v1/agents", copy, HttpStatus.CREATED);
+    String refusedWf = unique("wf-api-refused");
+    api.workflow(refusedWf, json("{'steps': [{'name': 'sum', 'agent': '" + stale + "', 'input': {'text': 'x'}, "
+        + "'retry': {'strategy': 'fixed', 'maxRetries': 2, 'initialDelayMs': 10}}]}"));
+    JsonNode refused = api.awaitFinished(api.start(refusedWf, json("{}")));
+    assertThat(refused.path("status").asString()).isEqualTo("failed");
+    assertThat(refused.path("steps").get(0).path("retryCount").asInt()).isZero();
+    assertThat(refused.path("steps").get(0).path("error").asString()).contains("refused the credentials (HTTP 401)")
+        .doesNotContain("bad token");
   }
 
   @Test

@@ -106,7 +106,7 @@ class EngineFaultIT {
         .as("no call row is left open").containsExactly("0");
     assertThat(query("SELECT count(*) FROM mcp_tool_calls WHERE outcome = 'upstream_error' AND error LIKE 'interrupted:%'" + ofTakeover))
         .as("each call in flight at the kill is recorded as interrupted")
-        .containsExactly(query("SELECT sum(retry_count)::text FROM workflow_steps WHERE step_name = 'second'" + ofTakeover).get(0));
+        .containsExactly(query("SELECT sum(retry_count)::text FROM workflow_steps WHERE true" + ofTakeover).get(0));
     assertThat(query("SELECT count(*) FROM mcp_tool_calls WHERE status = 'completed'" + ofTakeover))
         .as("one completed call row per step").containsExactly(String.valueOf(ids.size() * 3));
   }

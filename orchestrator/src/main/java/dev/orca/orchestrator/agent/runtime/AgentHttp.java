@@ -24,7 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The one HTTP client of agents (LLM providers, api and A2A endpoints) and how its failures become
  * {@link StepFailure}s: HTTP 408, 429, 5xx and Anthropic's 529 (overloaded) are {@code TRANSPORT} (retryable,
- * carrying the server's {@code Retry-After}); other 4xx are {@code PROTOCOL} (not retried). Disposing a
+ * carrying the server's {@code Retry-After}); other 4xx are {@code PROTOCOL} (not retried), 401/403 without
+ * the answer's body (it may echo part of a key). Disposing a
  * request closes its connection, so the far side sees it end.
  */
 @Component
@@ -73,6 +74,11 @@ public class AgentHttp implements AutoCloseable {
   public static <T> Mono<T> failure(ClientResponse response, String who) {
     int status = response.statusCode().value();
     Duration retryAfter = retryAfter(response.headers().asHttpHeaders());
+    if (status == 401 || status == 403) {
+      // The body of a refused credential may echo part of it: say which secret to check, nothing more.
+      return response.releaseBody().then(Mono.error(new StepFailure(Kind.PROTOCOL, who + " refused the credentials (HTTP "
+          + status + "); check the secret the agent names (ORCA_SECRET_<NAME> or the mounted file)")));
+    }
     return response.bodyToMono(String.class).defaultIfEmpty("").flatMap(body -> {
       String snippet = body.length() > SNIPPET ? body.substring(0, SNIPPET) + "…" : body.strip();
       String message = who + " answered HTTP " + status + (snippet.isEmpty() ? "" : ": " + snippet);
