@@ -151,6 +151,16 @@ class AgentStepsIT {
     assertThat(first.body().path("tools").findValuesAsString("name")).containsExactly("calc__add", "weather__lookup");
     assertThat(requests.get(2).body().path("messages")).hasSize(5);
     assertRunRecorded(done, slug, "claude-test", 450, 75, "0.002475");
+
+    JsonNode runs = api.get("/api/v1/executions/" + done.path("id").asString() + "/agent-runs");
+    assertThat(runs).hasSize(1);
+    assertThat(runs.get(0).path("stepName").asString()).isEqualTo("ask");
+    assertThat(runs.get(0).path("agent").asString()).isEqualTo(slug);
+    assertThat(runs.get(0).path("totalTokens").asInt()).isEqualTo(525);
+    assertThat(runs.get(0).path("costUsd").decimalValue()).isEqualByComparingTo("0.002475");
+    assertThat(runs.get(0).path("toolCalls").findValuesAsString("tool")).containsExactly("weather.lookup", "calc.add");
+    assertThat(runs.get(0).path("output").path("tempF").asInt()).isEqualTo(50);
+    api.send("GET", "/api/v1/executions/00000000-0000-0000-0000-000000000000/agent-runs", null, HttpStatus.NOT_FOUND);
   }
 
   @Test

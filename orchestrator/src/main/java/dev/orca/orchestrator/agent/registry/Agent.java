@@ -13,9 +13,4 @@ import tools.jackson.databind.JsonNode;
 public record Agent(String slug, List<String> organizations, String name, String description, String version,
     String agentType, String department, List<String> tags, JsonNode ioSchema, List<String> capabilities,
     String context, JsonNode endpoint, JsonNode llmConfig, JsonNode metadata, OffsetDateTime createdAt,
-    OffsetDateTime updatedAt) {
-
-  public boolean isContext() {
-    return AgentRules.CONTEXT.equals(agentType);
-  }
-}
+    OffsetDateTime updatedAt) {}

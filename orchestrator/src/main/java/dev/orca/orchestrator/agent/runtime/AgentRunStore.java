@@ -3,11 +3,14 @@ package dev.orca.orchestrator.agent.runtime;
 import static dev.orca.orchestrator.sql.Sql.bind;
 import static dev.orca.orchestrator.sql.Sql.bindJson;
 
+import dev.orca.orchestrator.sql.Sql;
 import java.math.BigDecimal;
+import java.time.OffsetDateTime;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
 import org.springframework.stereotype.Repository;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -98,6 +101,32 @@ public class AgentRunStore {
         .bind("durationMs", clamp(durationMs));
     spec = bind(spec, "error", error, String.class);
     return bindJson(spec, "result", result, json).then();
+  }
+
+  /** The execution's agent runs in the order they started; empty for an unknown execution. */
+  Flux<AgentRunView> forExecution(UUID executionId) {
+    return db.sql("""
+            SELECT r.id, s.step_name, r.agent_slug, r.agent_type, r.model, r.prompt_tokens, r.completion_tokens,
+                   r.total_tokens, r.cost_usd, r.duration_ms, r.input, r.output, r.tool_calls, r.error, r.started_at,
+                   r.completed_at
+              FROM agent_runs r LEFT JOIN workflow_steps s ON s.id = r.step_id
+             WHERE r.execution_id = :id
+             ORDER BY r.started_at, r.id
+            """)
+        .bind("id", executionId)
+        .map(row -> new AgentRunView(row.get("id", UUID.class), row.get("step_name", String.class),
+            row.get("agent_slug", String.class), row.get("agent_type", String.class), row.get("model", String.class),
+            row.get("prompt_tokens", Integer.class), row.get("completion_tokens", Integer.class),
+            row.get("total_tokens", Integer.class), row.get("cost_usd", BigDecimal.class),
+            row.get("duration_ms", Integer.class), Sql.readJson(row, "input", json), Sql.readJson(row, "output", json),
+            Sql.readJson(row, "tool_calls", json), row.get("error", String.class),
+            row.get("started_at", OffsetDateTime.class), row.get("completed_at", OffsetDateTime.class)))
+        .all();
+  }
+
+  Mono<Boolean> executionExists(UUID executionId) {
+    return db.sql("SELECT EXISTS (SELECT 1 FROM workflow_executions WHERE id = :id) AS found").bind("id", executionId)
+        .map(row -> Boolean.TRUE.equals(row.get("found", Boolean.class))).one();
   }
 
   private static int clamp(long n) {

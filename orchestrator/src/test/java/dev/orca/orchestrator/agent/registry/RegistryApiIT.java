@@ -128,6 +128,7 @@ class RegistryApiIT {
     assertThat(created.path("version").asString()).isEqualTo("1.0.0");
     assertThat(created.path("llmConfig").path("model").asString()).isEqualTo("claude-sonnet-4-5");
     assertThat(created.path("createdAt").isMissingNode()).isFalse();
+    assertThat(created.path("context").asString()).as("the system prompt, as given").isEqualTo("You plan code changes.");
     http.get().uri("/api/v1/agents/planner").exchange().expectStatus().isOk();
     assertThat(send("POST", "/api/v1/agents", contextAgent("planner"), 409).path("title").asString())
         .isEqualTo("Agent already exists");

@@ -22,7 +22,7 @@ class SampleAgentsTest {
   void theSampleOrganizationAgentAndWorkflowAreValid() throws Exception {
     assertThat(OrganizationRules.read(read("agents/local-org.json"), null).slug()).isEqualTo("local");
     Agent agent = AgentRules.read(read("agents/headline-writer.json"), null);
-    assertThat(agent.isContext()).isTrue();
+    assertThat(agent.agentType()).isEqualTo(AgentRules.CONTEXT);
     assertThat(agent.organizations()).containsExactly("local");
     JsonNode workflow = read("workflows/hello-agent.json");
     assertThat(new DefinitionValidator().validate(workflow.path("definition"))).isEmpty();
