@@ -14,6 +14,7 @@ import org.springframework.util.unit.DataSize;
  * @param publishTimeout how long a webhook waits for the broker's acknowledgement before it is queued in
  *     the outbox instead (keep it under Slack's 3 s answer deadline)
  * @param maxBatch most webhooks written and published together in one database transaction
+ * @param batchConcurrency batches (transactions) one replica runs at once
  * @param maxPending webhooks waiting for a batch beyond this are answered 503 (back-pressure)
  * @param topicPartitions partitions of the {@code orca.webhooks.*} topics when ingest creates them
  * @param dedupRetention how long published deliveries are remembered for de-duplication
@@ -27,6 +28,7 @@ public record IngestProperties(
     @DefaultValue("25MB") DataSize maxBodySize,
     @DefaultValue("2500ms") Duration publishTimeout,
     @DefaultValue("500") int maxBatch,
+    @DefaultValue("4") int batchConcurrency,
     @DefaultValue("20000") int maxPending,
     @DefaultValue("3") int topicPartitions,
     @DefaultValue("72h") Duration dedupRetention,

@@ -4,8 +4,8 @@ import dev.orca.ingest.IngestMetrics;
 import dev.orca.ingest.IngestProperties;
 import dev.orca.ingest.provider.Outcome;
 import dev.orca.ingest.provider.Webhook;
-import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.R2dbcException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,26 +18,25 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.r2dbc.connection.R2dbcTransactionManager;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.util.retry.Retry;
 
 /**
  * Takes accepted webhooks to Kafka. Webhooks arriving together form a batch (whatever queued while
- * the previous batch ran, up to {@code orca.ingest.max-batch}); batches run one at a time per
- * replica, each in one transaction:
+ * the running batches ran, up to {@code orca.ingest.max-batch}); up to
+ * {@code orca.ingest.batch-concurrency} batches run at once per replica:
  * <ol>
- *   <li>insert the batch into {@code webhook_outbox}; a delivery id already there is a duplicate;</li>
- *   <li>send the new records to Kafka and wait for {@code acks=all};</li>
- *   <li>mark the acknowledged rows published; commit; answer 200.</li>
+ *   <li>insert the batch into {@code webhook_outbox} in one statement; a delivery id already there is
+ *       a duplicate; new rows are leased to this replica (the relay leaves them alone);</li>
+ *   <li>send them to Kafka and wait for {@code acks=all}; answer 200;</li>
+ *   <li>mark the acknowledged rows published (in the background).</li>
  * </ol>
- * Rows Kafka did not acknowledge (or that must wait behind an older queued record of their key)
- * commit unpublished and are answered 202: the {@link OutboxRelay} publishes them. While the rows are
- * uncommitted no relay can see them, so nothing is sent twice. If PostgreSQL fails, the batch is
- * published directly without de-duplication; only if that fails too is the answer 503.
+ * Rows Kafka did not acknowledge are released to the {@link OutboxRelay} and answered 202, as are rows
+ * that must wait behind an older queued record of their key, and everything while Kafka is known to
+ * be away. If PostgreSQL fails, the batch is published directly without de-duplication; only if that
+ * fails too is the answer 503.
  */
 @Component
 public class IngestPipeline {
@@ -48,24 +47,27 @@ public class IngestPipeline {
   private final CloudEventRecords records;
   private final OutboxRelay relay;
   private final IngestMetrics metrics;
-  private final TransactionalOperator transactions;
+  private final Duration lease;
   private final int maxBatch;
   private final int maxPending;
+  private final int maxInFlight;
   private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger pending = new AtomicInteger();
-  private final AtomicBoolean draining = new AtomicBoolean();
+  private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicBoolean databaseDown = new AtomicBoolean();
 
   public IngestPipeline(WebhookOutbox outbox, KafkaWebhookSender sender, CloudEventRecords records, OutboxRelay relay,
-      IngestMetrics metrics, ConnectionFactory connectionFactory, IngestProperties properties) {
+      IngestMetrics metrics, IngestProperties properties) {
     this.outbox = outbox;
     this.sender = sender;
     this.records = records;
     this.relay = relay;
     this.metrics = metrics;
-    this.transactions = TransactionalOperator.create(new R2dbcTransactionManager(connectionFactory));
+    // Longer than a direct send can take (delivery timeout plus waiting for metadata), with room to spare.
+    this.lease = properties.publishTimeout().multipliedBy(4).plusSeconds(20);
     this.maxBatch = properties.maxBatch();
     this.maxPending = properties.maxPending();
+    this.maxInFlight = properties.batchConcurrency();
   }
 
   private record Pending(Webhook webhook, OutgoingRecord record, Sinks.One<Outcome> result, long startNanos) {
@@ -87,19 +89,27 @@ public class IngestPipeline {
     return result.asMono();
   }
 
-  /** Starts the next batch unless one is running; the running one calls this again when done. */
+  /**
+   * Starts batches while fewer than {@code orca.ingest.batch-concurrency} run and webhooks wait; each
+   * finishing batch calls this again. Concurrent batches hold webhooks that were in flight at the same
+   * time, which have no order among themselves; a key's queued rows still go first (see the insert).
+   */
   private void drain() {
-    while (draining.compareAndSet(false, true)) {
+    while (!queue.isEmpty()) {
+      int running = inFlight.get();
+      if (running >= maxInFlight) {
+        return;
+      }
+      if (!inFlight.compareAndSet(running, running + 1)) {
+        continue;
+      }
       List<Pending> batch = new ArrayList<>();
       for (Pending p; batch.size() < maxBatch && (p = queue.poll()) != null; ) {
         batch.add(p);
       }
       if (batch.isEmpty()) {
-        draining.set(false);
-        if (queue.isEmpty()) {
-          return;
-        }
-        continue; // something arrived between the poll and the reset
+        inFlight.decrementAndGet();
+        continue;
       }
       pending.addAndGet(-batch.size());
       process(batch)
@@ -109,15 +119,14 @@ public class IngestPipeline {
             return Mono.empty();
           })
           .doFinally(signal -> {
-            draining.set(false);
+            inFlight.decrementAndGet();
             drain();
           })
           .subscribe();
-      return;
     }
   }
 
-  /** What one batch's transaction learnt, kept for the answers and for the fallback. */
+  /** What one batch learnt, kept for the answers and for the fallback. */
   private static final class BatchState {
     final List<Pending> unique;
     Map<String, Long> inserted; // delivery key -> row id; null until the insert succeeded
@@ -140,13 +149,16 @@ public class IngestPipeline {
       }
     }
     BatchState state = new BatchState(unique);
-    return outbox.insert(unique.stream().map(Pending::record).toList())
+    Duration lease = sender.available() ? this.lease : Duration.ZERO;
+    return outbox.insert(unique.stream().map(Pending::record).toList(), lease)
         .collectList()
+        // Two replicas inserting the same deliveries in different orders can deadlock: once more.
+        .retryWhen(Retry.max(1).filter(IngestPipeline::isDeadlock))
         .flatMap(inserted -> {
-          Map<String, Long> ids = new HashMap<>();
-          List<StoredRecord> direct = new ArrayList<>();
           Map<String, WebhookOutbox.Inserted> byKey = new HashMap<>();
           inserted.forEach(row -> byKey.put(row.source().id() + '\u0000' + row.deliveryId(), row));
+          Map<String, Long> ids = new HashMap<>();
+          List<StoredRecord> direct = new ArrayList<>();
           for (Pending p : unique) {
             WebhookOutbox.Inserted row = byKey.get(deliveryKey(p.record()));
             if (row != null) {
@@ -157,22 +169,31 @@ public class IngestPipeline {
             }
           }
           state.inserted = ids;
-          if (direct.isEmpty() || !sender.available()) {
-            return Mono.empty();
-          }
-          return sender.sendNow(direct)
-              .onErrorResume(e -> Mono.just(List.of()))
-              .flatMap(acked -> {
-                state.acked = new HashSet<>(acked);
-                return outbox.markPublished(acked);
-              });
+          return publish(direct, state);
         })
-        .as(transactions::transactional)
-        // Two replicas inserting the same deliveries in different orders can deadlock (before anything
-        // was sent): once more.
-        .retryWhen(Retry.max(1).filter(e -> isDeadlock(e) && state.acked.isEmpty()))
         .then(Mono.<Void>fromRunnable(() -> answer(state)))
-        .onErrorResume(e -> fallback(state, e));
+        .onErrorResume(e -> state.inserted == null ? fallback(state, e) : Mono.fromRunnable(() -> answer(state)));
+  }
+
+  /**
+   * Sends the leased rows; what the broker acknowledged is marked published (in the background: the
+   * answer needs the acknowledgement, not the mark, and the lease keeps the relay off meanwhile); what
+   * it did not is released to the relay before the webhook is answered 202.
+   */
+  private Mono<Void> publish(List<StoredRecord> direct, BatchState state) {
+    if (direct.isEmpty()) {
+      return Mono.empty();
+    }
+    return sender.sendNow(direct)
+        .onErrorResume(e -> Mono.just(List.of()))
+        .flatMap(acked -> {
+          state.acked = new HashSet<>(acked);
+          outbox.markPublished(acked)
+              .subscribe(v -> {}, e -> log.warn("Could not mark {} published webhooks ({}); the relay sends them again "
+                  + "when their lease ends", acked.size(), e.toString()));
+          List<Long> failed = direct.stream().map(StoredRecord::id).filter(id -> !state.acked.contains(id)).toList();
+          return outbox.release(failed).onErrorResume(e -> Mono.empty()); // else the lease runs out
+        });
   }
 
   private void answer(BatchState state) {
@@ -198,8 +219,8 @@ public class IngestPipeline {
   }
 
   /**
-   * The transaction failed (PostgreSQL unreachable, or its commit failed). Records Kafka already
-   * acknowledged are published; the rest are sent directly, without de-duplication, if Kafka takes them.
+   * The insert failed (PostgreSQL unreachable): nothing is recorded, so the batch is sent directly,
+   * without de-duplication, if Kafka takes it.
    */
   private Mono<Void> fallback(BatchState state, Throwable failure) {
     if (databaseDown.compareAndSet(false, true)) {

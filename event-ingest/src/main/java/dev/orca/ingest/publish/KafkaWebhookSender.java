@@ -23,7 +23,6 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import reactor.kafka.sender.KafkaSender;
 import reactor.kafka.sender.SenderOptions;
 import reactor.kafka.sender.SenderRecord;
@@ -126,8 +125,7 @@ public class KafkaWebhookSender implements DisposableBean {
     Flux<SenderRecord<String, byte[], Long>> outgoing = Flux.fromIterable(records)
         .map(r -> SenderRecord.create(producerRecord(r.record()), r.id()));
     return topicsReady.then(channel.sender().send(outgoing)
-            // The producer is created on first use and may block: keep that off event-loop threads.
-            .subscribeOn(Schedulers.boundedElastic())
+            // reactor-kafka creates the producer and calls send() on its own thread, not the caller's.
             .collectList())
         .timeout(channel.timeout())
         .map(results -> {

@@ -23,32 +23,37 @@ public class WebhookOutbox {
   private static final TypeReference<LinkedHashMap<String, String>> HEADERS = new TypeReference<>() {};
 
   /*
-   * Inserts the batch in order, skipping deliveries already there. "behind" says whether the record's
-   * key has an older unpublished row (committed by a failed publish or waiting for the relay): such a
-   * record must not overtake it, so it is left to the relay too. The sub-select sees the snapshot
+   * Inserts the batch in order, skipping deliveries already there. A record whose key has an older
+   * unpublished row the relay owns (relay_after passed: queued while Kafka was away, or released after
+   * a failed send) must not overtake it: it is inserted relayable at once and reported "behind". The
+   * others are leased ($1) to this replica for sending directly. The sub-select sees the snapshot
    * before this statement, so not the batch's own rows.
    */
   private static final String INSERT = """
       WITH input (ord, source, delivery_id, topic, record_key, headers, payload) AS (VALUES %s),
       ins AS (
-        INSERT INTO webhook_outbox (source, delivery_id, topic, record_key, headers, payload)
-        SELECT source, delivery_id, topic, record_key, headers, payload FROM input ORDER BY ord
+        INSERT INTO webhook_outbox (source, delivery_id, topic, record_key, headers, payload, relay_after)
+        SELECT i.source, i.delivery_id, i.topic, i.record_key, i.headers, i.payload,
+          CASE WHEN EXISTS (
+                 SELECT 1 FROM webhook_outbox o
+                 WHERE o.published_at IS NULL AND o.relay_after <= now() AND o.topic = i.topic
+                   AND o.record_key IS NOT DISTINCT FROM i.record_key)
+               THEN now() ELSE now() + $1::interval END
+        FROM input i ORDER BY i.ord
         ON CONFLICT (source, delivery_id) DO NOTHING
-        RETURNING id, source, delivery_id, topic, record_key)
-      SELECT ins.id, ins.source, ins.delivery_id,
-        EXISTS (SELECT 1 FROM webhook_outbox o
-                WHERE o.published_at IS NULL AND o.topic = ins.topic
-                  AND o.record_key IS NOT DISTINCT FROM ins.record_key) AS behind
-      FROM ins ORDER BY ins.id
+        RETURNING id, source, delivery_id, relay_after <= now() AS behind)
+      SELECT id, source, delivery_id, behind FROM ins ORDER BY id
       """;
 
   /*
-   * Claims the oldest unpublished rows nobody else holds; a row whose key has an older unpublished row
-   * outside the claim (held by another relay) waits, so one key's records reach Kafka in order.
+   * Claims the oldest relayable rows nobody else holds; a row whose key has an older unpublished row
+   * outside the claim (held by another relay, or still being sent directly) waits, so one key's
+   * records reach Kafka in order.
    */
   private static final String CLAIM = """
       WITH claimed AS (
-        SELECT id FROM webhook_outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+        SELECT id FROM webhook_outbox WHERE published_at IS NULL AND relay_after <= now()
+        ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
       SELECT o.id, o.source, o.delivery_id, o.topic, o.record_key, o.headers::text AS headers, o.payload
       FROM webhook_outbox o
       WHERE o.id IN (SELECT id FROM claimed)
@@ -64,6 +69,10 @@ public class WebhookOutbox {
       UPDATE webhook_outbox SET published_at = now() WHERE id = ANY($1) AND published_at IS NULL
       """;
 
+  private static final String RELEASE = """
+      UPDATE webhook_outbox SET relay_after = now() WHERE id = ANY($1) AND published_at IS NULL
+      """;
+
   private static final String PRUNE = """
       DELETE FROM webhook_outbox WHERE id IN (
         SELECT id FROM webhook_outbox WHERE published_at < now() - $1::interval LIMIT $2)
@@ -77,22 +86,26 @@ public class WebhookOutbox {
     this.json = json;
   }
 
-  /** A row the batch insert created: its position in the batch, its id, and whether it must wait. */
+  /** A row the batch insert created: its id, and whether it waits behind a queued row (relay's, not ours). */
   record Inserted(Source source, String deliveryId, long id, boolean behind) {}
 
-  /** Inserts new deliveries (in order), returning those that were new; already known ones are skipped. */
-  Flux<Inserted> insert(List<OutgoingRecord> records) {
+  /**
+   * Inserts new deliveries (in order, one autocommit statement), returning those that were new; known
+   * ones are skipped. New rows are leased to this replica for {@code lease} unless they are behind
+   * (zero lease: everything goes to the relay).
+   */
+  Flux<Inserted> insert(List<OutgoingRecord> records, Duration lease) {
     StringBuilder values = new StringBuilder();
     for (int i = 0; i < records.size(); i++) {
-      int p = i * COLUMNS;
+      int p = i * COLUMNS + 1;
       values.append(i == 0 ? "" : ", ").append("($").append(p + 1).append("::int, $").append(p + 2)
           .append(", $").append(p + 3).append(", $").append(p + 4).append(", $").append(p + 5)
           .append(", $").append(p + 6).append("::jsonb, $").append(p + 7).append("::bytea)");
     }
-    DatabaseClient.GenericExecuteSpec spec = db.sql(INSERT.formatted(values));
+    DatabaseClient.GenericExecuteSpec spec = db.sql(INSERT.formatted(values)).bind(0, lease.toMillis() + " milliseconds");
     for (int i = 0; i < records.size(); i++) {
       OutgoingRecord r = records.get(i);
-      int p = i * COLUMNS;
+      int p = i * COLUMNS + 1;
       spec = spec.bind(p, i).bind(p + 1, r.source().id()).bind(p + 2, r.deliveryId()).bind(p + 3, r.topic());
       spec = r.key() == null ? spec.bindNull(p + 4, String.class) : spec.bind(p + 4, r.key());
       spec = spec.bind(p + 5, json.writeValueAsString(r.headers())).bind(p + 6, r.value());
@@ -116,6 +129,14 @@ public class WebhookOutbox {
       return Mono.empty();
     }
     return db.sql(MARK_PUBLISHED).bind(0, ids.toArray(Long[]::new)).then();
+  }
+
+  /** Hands rows whose direct send failed to the relay now, instead of when their lease runs out. */
+  Mono<Void> release(List<Long> ids) {
+    if (ids.isEmpty()) {
+      return Mono.empty();
+    }
+    return db.sql(RELEASE).bind(0, ids.toArray(Long[]::new)).then();
   }
 
   /** Forgets up to {@code limit} deliveries published longer ago than {@code retention}; returns how many. */

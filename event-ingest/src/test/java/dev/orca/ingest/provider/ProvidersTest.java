@@ -21,7 +21,7 @@ class ProvidersTest {
   static final Instant NOW = Instant.parse("2026-11-24T00:00:00Z");
   final JsonMapper json = JsonMapper.builder().build();
   final WebhookSecrets secrets = new WebhookSecrets(new IngestProperties(DataSize.ofMegabytes(25), Duration.ofSeconds(2),
-      100, 100, 3, Duration.ofHours(72), Duration.ofSeconds(2), Duration.ZERO, 0,
+      100, 4, 100, 3, Duration.ofHours(72), Duration.ofSeconds(2), Duration.ZERO, 0,
       new IngestProperties.Secrets(List.of("gh"), List.of()), new IngestProperties.Secrets(List.of("lin"), List.of()),
       new IngestProperties.Secrets(List.of("sl"), List.of())));
 
