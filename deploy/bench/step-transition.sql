@@ -3,14 +3,15 @@
 --   pgbench -n -M prepared -f step-transition.sql -c <R2DBC pool size> -D n=-1 -D owner=pgbench -D input=... ...
 -- Each pgbench client walks its own executions (seeded 'running', leased to 'pgbench'), step 0..4 in order,
 -- so every statement finds and changes its rows exactly as in the engine; the 5th step completes the execution.
--- Per transition: 2 statements, each its own (autocommit) transaction = 2 round trips, 2 commits.
--- Ids are computed from (client, sequence) in SQL: executions padded with 0, tool calls with c.
+-- Per transition: 2 statements, each its own (autocommit) transaction = 2 round trips, 2 commits; plus,
+-- at worst, one NOTIFY after each (a read-only statement: no WAL flush while it holds the NOTIFY lock).
+-- Ids are computed from (client, sequence) in SQL: executions and tool calls zero-padded (different tables).
 \set n :n + 1
 \set k :client_id * 1000000 + :n / 5
 \set idx :n % 5
 \set last :idx = 4
 
--- 1. PostgresExecutionStore.startStep: fenced step start, the tool call's intent row, the event, NOTIFY
+-- 1. PostgresExecutionStore.startStep: fenced step start, the tool call's intent row, the event
 WITH ex AS (
   SELECT e.id, w.name AS workflow, e.workflow_version FROM workflow_executions e
   JOIN workflows w ON w.id = e.workflow_id
@@ -35,22 +36,24 @@ orphaned AS (
   FROM st WHERE st.interrupted AND c.step_id = st.id AND c.status = 'started'),
 intent AS (
   INSERT INTO mcp_tool_calls (id, execution_id, step_id, attempt, server_name, tool_name, params, status, source, started_at)
-  SELECT CAST(lpad(to_hex(CAST(:k AS bigint) * 8 + :idx), 32, 'c') AS uuid), CAST(lpad(to_hex(CAST(:k AS bigint)), 32, '0') AS uuid),
+  SELECT CAST(lpad(to_hex(CAST(:k AS bigint) * 8 + :idx), 32, '0') AS uuid), CAST(lpad(to_hex(CAST(:k AS bigint)), 32, '0') AS uuid),
          st.id, st.retry_count + 1, 'bench', 'echo', CAST(:input AS jsonb), 'started', 'orchestrator', now()
-  FROM st WHERE CAST(lpad(to_hex(CAST(:k AS bigint) * 8 + :idx), 32, 'c') AS uuid) IS NOT NULL),
+  FROM st WHERE CAST(lpad(to_hex(CAST(:k AS bigint) * 8 + :idx), 32, '0') AS uuid) IS NOT NULL),
 ev AS (
   INSERT INTO execution_outbox (execution_id, event_type, payload)
   SELECT CAST(lpad(to_hex(CAST(:k AS bigint)), 32, '0') AS uuid), 'dev.orca.step.started', jsonb_build_object(
       'executionId', CAST(lpad(to_hex(CAST(:k AS bigint)), 32, '0') AS uuid), 'workflow', st.workflow,
       'workflowVersion', st.workflow_version, 'status', 'running',
-      'step', jsonb_strip_nulls(jsonb_build_object('name', st.step_name, 'index', :idx, 'status', 'running',
+      'step', jsonb_strip_nulls(jsonb_build_object('name', st.step_name, 'index', CAST(:idx AS int), 'status', 'running',
                                                    'retryCount', st.retry_count, 'error', st.error)))
   FROM st)
-SELECT st.id, st.retry_count, st.interrupted, pg_notify('orca_execution_events', CAST(CAST(lpad(to_hex(CAST(:k AS bigint)), 32, '0') AS uuid) AS text)) FROM st;
+SELECT st.id, st.retry_count, st.interrupted FROM st;
+-- ExecutionEventAnnouncer, after the commit (it batches the ids of many transitions into one NOTIFY under load)
+SELECT pg_notify('orca_execution_events', CAST(CAST(lpad(to_hex(CAST(:k AS bigint)), 32, '0') AS uuid) AS text));
 
 -- (the MCP tools/call happens here; the tool answers at once)
 
--- 2. PostgresExecutionStore.finishStep: execution progress, step output, the call completed, events, NOTIFY
+-- 2. PostgresExecutionStore.finishStep: execution progress, step output, the call completed, the events
 WITH ex AS (
   UPDATE workflow_executions e SET
     context = CASE WHEN CAST(:assign AS text) IS NULL THEN e.context
@@ -74,7 +77,7 @@ st AS (
 tc AS (
   UPDATE mcp_tool_calls c
   SET status = 'completed', outcome = 'success', result = CAST(:output AS jsonb), duration_ms = 1, completed_at = now()
-  FROM st WHERE c.id = CAST(lpad(to_hex(CAST(:k AS bigint) * 8 + :idx), 32, 'c') AS uuid) AND c.status = 'started'),
+  FROM st WHERE c.id = CAST(lpad(to_hex(CAST(:k AS bigint) * 8 + :idx), 32, '0') AS uuid) AND c.status = 'started'),
 ev AS (
   INSERT INTO execution_outbox (execution_id, event_type, payload)
   SELECT CAST(lpad(to_hex(CAST(:k AS bigint)), 32, '0') AS uuid), v.type,
@@ -82,8 +85,9 @@ ev AS (
              'workflowVersion', st.workflow_version, 'status', st.status) || v.extra
   FROM st CROSS JOIN LATERAL (VALUES
       (1, 'dev.orca.step.' || 'completed', jsonb_build_object('step', jsonb_build_object('name', st.step_name,
-          'index', :idx, 'status', 'completed', 'retryCount', st.retry_count, 'durationMs', 1))),
+          'index', CAST(:idx AS int), 'status', 'completed', 'retryCount', st.retry_count, 'durationMs', 1))),
       (2, 'dev.orca.execution.completed', '{}'::jsonb)) AS v(ord, type, extra)
   WHERE v.ord = 1 OR :last
   ORDER BY v.ord)
-SELECT pg_notify('orca_execution_events', CAST(CAST(lpad(to_hex(CAST(:k AS bigint)), 32, '0') AS uuid) AS text)) FROM st;
+SELECT 1 FROM st;
+SELECT pg_notify('orca_execution_events', CAST(CAST(lpad(to_hex(CAST(:k AS bigint)), 32, '0') AS uuid) AS text));

@@ -16,6 +16,9 @@ import tools.jackson.databind.JsonNode;
  */
 public record ExecutionEvent(long sequence, UUID executionId, String type, JsonNode data, Instant at) {
 
-  /** The {@code pg_notify} channel that carries the execution id of every new outbox row. */
+  /**
+   * The {@code pg_notify} channel that announces new outbox rows: the payload is the ids of the executions
+   * that have new events, comma-separated. Sent after the transitions commit, not inside them.
+   */
   public static final String NOTIFY_CHANNEL = "orca_execution_events";
 }

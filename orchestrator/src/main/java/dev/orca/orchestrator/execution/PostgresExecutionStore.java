@@ -11,6 +11,7 @@ import dev.orca.orchestrator.engine.StepRetry;
 import dev.orca.orchestrator.engine.StepStart;
 import dev.orca.orchestrator.engine.ToolCallEnding;
 import dev.orca.orchestrator.engine.ToolCallIntent;
+import dev.orca.orchestrator.events.ExecutionEventAnnouncer;
 import io.r2dbc.spi.Readable;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +32,9 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The engine's store over PostgreSQL. Each transition is one transaction: the fenced update of the
  * execution (only the lease owner may write, and not once cancellation is requested), the step row,
- * and the transition's events in {@code execution_outbox} (announced with {@code pg_notify} at commit).
+ * and the transition's events in {@code execution_outbox} (announced after the commit, see
+ * {@link ExecutionEventAnnouncer}). The hot transitions ({@link #startStep}, {@link #finishStep}) are one
+ * statement each, so a step costs two round trips and two commits.
  */
 @Repository
 public class PostgresExecutionStore implements ExecutionStore {
@@ -58,17 +61,30 @@ public class PostgresExecutionStore implements ExecutionStore {
   private final DatabaseClient db;
   private final TransactionalOperator tx;
   private final JsonMapper json;
+  private final ExecutionEventAnnouncer announcer;
 
-  public PostgresExecutionStore(DatabaseClient db, TransactionalOperator tx, JsonMapper json) {
+  public PostgresExecutionStore(DatabaseClient db, TransactionalOperator tx, JsonMapper json, ExecutionEventAnnouncer announcer) {
     this.db = db;
     this.tx = tx;
     this.json = json;
+    this.announcer = announcer;
   }
 
   // ---------------------------------------------------------------- engine
 
   @Override
   public Flux<ClaimedExecution> claim(String owner, Duration lease, int max) {
+    return Flux.defer(() -> {
+      List<UUID> started = new ArrayList<>();
+      return claimStatement(owner, lease, max)
+          .map(row -> claimed(row, started))
+          .all()
+          // On completion, i.e. after the commit: an announcement must not overtake the rows it announces.
+          .doOnComplete(() -> started.forEach(announcer::announce));
+    });
+  }
+
+  private DatabaseClient.GenericExecuteSpec claimStatement(String owner, Duration lease, int max) {
     return db.sql("""
             WITH due AS (
               SELECT id, status AS was FROM workflow_executions
@@ -85,21 +101,24 @@ public class PostgresExecutionStore implements ExecutionStore {
               INSERT INTO execution_outbox (execution_id, event_type, payload)
               SELECT c.id, 'dev.orca.execution.started', jsonb_build_object(
                   'executionId', c.id, 'workflow', w.name, 'workflowVersion', c.workflow_version, 'status', 'running')
-              FROM claimed c JOIN workflows w ON w.id = c.workflow_id WHERE c.was = 'pending'
-              RETURNING execution_id),
-            notified AS (
-              SELECT count(pg_notify('orca_execution_events', execution_id::text)) AS n FROM started)
+              FROM claimed c JOIN workflows w ON w.id = c.workflow_id WHERE c.was = 'pending')
             SELECT c.id, w.name AS workflow, c.workflow_version, v.definition, c.context, c.current_step_index,
                    c.cancel_requested_at IS NOT NULL AS cancel_requested, c.timeout_at, c.created_at,
-                   (SELECT n FROM notified) AS notified
+                   c.was = 'pending' AS started
             FROM claimed c
             JOIN workflows w ON w.id = c.workflow_id
             JOIN workflow_versions v ON v.workflow_id = c.workflow_id AND v.version = c.workflow_version
             """)
         .bind("max", max)
         .bind("owner", owner)
-        .bind("lease", lease.toMillis() / 1000.0)
-        .map(row -> new ClaimedExecution(
+        .bind("lease", lease.toMillis() / 1000.0);
+  }
+
+  private ClaimedExecution claimed(Readable row, List<UUID> started) {
+    if (Boolean.TRUE.equals(row.get("started", Boolean.class))) {
+      started.add(row.get("id", UUID.class));
+    }
+    return new ClaimedExecution(
             row.get("id", UUID.class),
             row.get("workflow", String.class),
             row.get("workflow_version", Integer.class),
@@ -108,8 +127,7 @@ public class PostgresExecutionStore implements ExecutionStore {
             row.get("current_step_index", Integer.class),
             Boolean.TRUE.equals(row.get("cancel_requested", Boolean.class)),
             instant(row, "timeout_at"),
-            instant(row, "created_at")))
-        .all();
+            instant(row, "created_at"));
   }
 
   @Override
@@ -129,7 +147,8 @@ public class PostgresExecutionStore implements ExecutionStore {
 
   /**
    * One statement (autocommit): the fenced step update, the tool call's intent row, the interrupted attempt's
-   * open calls marked failed, the {@code step.started} event and its NOTIFY.
+   * open calls marked failed, and the {@code step.started} event; announced once committed ({@code one()}
+   * emits on completion, after the commit).
    */
   @Override
   public Mono<StepStart> startStep(UUID executionId, String owner, int index, String stepName, JsonNode input,
@@ -168,7 +187,7 @@ public class PostgresExecutionStore implements ExecutionStore {
               'step', jsonb_strip_nulls(jsonb_build_object('name', st.step_name, 'index', :index, 'status', 'running',
                                                            'retryCount', st.retry_count, 'error', st.error)))
           FROM st)
-        SELECT st.id, st.retry_count, st.interrupted, pg_notify('orca_execution_events', CAST(:id AS text)) FROM st
+        SELECT st.id, st.retry_count, st.interrupted FROM st
         """)
         .bind("id", executionId)
         .bind("owner", owner)
@@ -179,12 +198,13 @@ public class PostgresExecutionStore implements ExecutionStore {
     return bindJson(spec, "input", input, json)
         .map(row -> new StepStart(row.get("id", UUID.class), row.get("retry_count", Integer.class) + 1,
             Boolean.TRUE.equals(row.get("interrupted", Boolean.class))))
-        .one();
+        .one()
+        .doOnNext(started -> announcer.announce(executionId));
   }
 
   /**
    * One statement (autocommit): the execution's progress (context, step index, completion), the step's
-   * output, its tool call completed with that output, the events and their NOTIFY.
+   * output, its tool call completed with that output, and the events; announced once committed.
    */
   @Override
   public Mono<Boolean> finishStep(StepFinish f) {
@@ -224,7 +244,7 @@ public class PostgresExecutionStore implements ExecutionStore {
               (2, 'dev.orca.execution.completed', '{}'::jsonb)) AS v(ord, type, extra)
           WHERE v.ord = 1 OR :last
           ORDER BY v.ord)
-        SELECT pg_notify('orca_execution_events', CAST(:id AS text)) FROM st
+        SELECT 1 FROM st
         """)
         .bind("id", f.executionId())
         .bind("owner", f.owner())
@@ -237,7 +257,9 @@ public class PostgresExecutionStore implements ExecutionStore {
     spec = bindJson(spec, "assigned", f.assignedValue(), json);
     spec = bindJson(spec, "execution_output", f.executionOutput(), json);
     spec = bindJson(spec, "output", f.output(), json);
-    return spec.map(row -> true).one().defaultIfEmpty(false);
+    return spec.map(row -> true).one()
+        .doOnNext(written -> announcer.announce(f.executionId()))
+        .defaultIfEmpty(false);
   }
 
   @Override
@@ -404,21 +426,23 @@ public class PostgresExecutionStore implements ExecutionStore {
     return transition
         .flatMap(events -> events(executionId, events).thenReturn(true))
         .defaultIfEmpty(false)
-        .as(tx::transactional);
+        .as(tx::transactional) // a Mono: emits once the transaction committed
+        .doOnNext(written -> {
+          if (written) {
+            announcer.announce(executionId); // after the commit
+          }
+        });
   }
 
-  /** Appends the events in order and announces them; part of the caller's transaction. */
+  /** Appends the events in order; part of the caller's transaction. */
   private Mono<Void> events(UUID executionId, List<Event> events) {
     String[] types = events.stream().map(Event::type).toArray(String[]::new);
     String[] payloads = events.stream().map(e -> json.writeValueAsString(e.payload())).toArray(String[]::new);
     return db.sql("""
-            WITH ins AS (
-              INSERT INTO execution_outbox (execution_id, event_type, payload)
-              SELECT :id, t.type, CAST(t.payload AS jsonb)
-              FROM unnest(CAST(:types AS text[]), CAST(:payloads AS text[])) WITH ORDINALITY AS t(type, payload, ord)
-              ORDER BY t.ord
-              RETURNING 1)
-            SELECT pg_notify('orca_execution_events', CAST(:id AS text)) FROM (SELECT count(*) FROM ins) c
+            INSERT INTO execution_outbox (execution_id, event_type, payload)
+            SELECT :id, t.type, CAST(t.payload AS jsonb)
+            FROM unnest(CAST(:types AS text[]), CAST(:payloads AS text[])) WITH ORDINALITY AS t(type, payload, ord)
+            ORDER BY t.ord
             """)
         .bind("id", executionId)
         .bind("types", types)

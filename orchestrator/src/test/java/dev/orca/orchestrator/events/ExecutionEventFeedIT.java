@@ -25,7 +25,8 @@ class ExecutionEventFeedIT {
   @BeforeEach
   void setUp() {
     db = new OutboxDatabase("feed");
-    feed = new ExecutionEventFeed(db.outbox, db.notifications());
+    // A poll far beyond the test's waits: live delivery must come from the notifications.
+    feed = new ExecutionEventFeed(db.outbox, db.notifications(), java.time.Duration.ofMinutes(10));
   }
 
   @AfterEach
