@@ -553,10 +553,20 @@ class ConstraintsIT {
       assertMovesOnUpdate("agents", "slug", contextAgent(), "description = 'changed'");
       String srv = unique("srv");
       UUID server = server(srv);
-      assertMovesOnUpdate("mcp_servers", "id", server, "health_status = 'healthy'");
+      assertMovesOnUpdate("mcp_servers", "id", server, "endpoint = 'http://elsewhere/mcp'");
       UUID tool = uuid("INSERT INTO tools (server_id, name, qualified_name) VALUES (?, 't', ?) RETURNING id", server, srv + ".t");
       assertMovesOnUpdate("tools", "id", tool, "usage_count = usage_count + 1");
       assertMovesOnUpdate("events", "id", event("github", unique("d")), "status = 'processed'");
+    }
+
+    @Test
+    void healthChecksDoNotMoveAServersUpdatedAt() throws SQLException {
+      UUID server = server(unique("srv"));
+      update("ALTER TABLE mcp_servers DISABLE TRIGGER trg_mcp_servers_set_updated_at");
+      update("UPDATE mcp_servers SET updated_at = ? WHERE id = ?", LONG_AGO, server);
+      update("ALTER TABLE mcp_servers ENABLE TRIGGER trg_mcp_servers_set_updated_at");
+      update("UPDATE mcp_servers SET health_status = 'down', last_health_check = now() WHERE id = ?", server);
+      assertThat(one("SELECT (updated_at = ?)::text FROM mcp_servers WHERE id = ?", LONG_AGO, server)).isEqualTo("true");
     }
 
     @Test

@@ -242,13 +242,11 @@ class McpHandler {
       default -> throw new McpError(404, McpError.METHOD_NOT_FOUND, "Method not found: " + method);
     };
     return responder.respond(this, id, params, events.map(e -> {
-      if (!e.isResult()) {
+      if (!e.isResult() || e.result().has("resultType")) {
         return e;
       }
       ObjectNode copy = ((ObjectNode) e.result()).deepCopy();
-      if (!copy.has("resultType")) {
-        copy.put("resultType", "complete");
-      }
+      copy.put("resultType", "complete");
       return RelayEvent.resultOf(copy);
     }), null);
   }

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -13,6 +12,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
@@ -46,6 +47,7 @@ public class ToolRelay {
   private static final Logger log = LoggerFactory.getLogger(ToolRelay.class);
 
   private final Map<String, Upstream> fixed = new LinkedHashMap<>();
+  private final Map<String, CallMeters> callMeters = new ConcurrentHashMap<>();
   private volatile Registered registered = new Registered(Map.of(), Set.of());
   private final String separator;
   private final int pageSize;
@@ -320,17 +322,7 @@ public class ToolRelay {
     String serverLabel = upstream != null ? server : UNKNOWN_LABEL;
     String toolLabel = known ? tool : UNKNOWN_LABEL;
     try {
-      Counter.builder("orca.gateway.tool.calls")
-          .description("Tool calls relayed by the gateway, by how they ended")
-          .tags("server", serverLabel, "tool", toolLabel, "outcome", outcome.label())
-          .register(meters)
-          .increment();
-      Timer.builder("orca.gateway.tool.call.duration")
-          .description("Duration of tool calls relayed by the gateway")
-          .tags("server", serverLabel, "tool", toolLabel)
-          .publishPercentileHistogram()
-          .register(meters)
-          .record(Duration.ofNanos(nanos));
+      meters(serverLabel, toolLabel, outcome).record(nanos);
       if (external) {
         audit.record(new CallRecord(server, tool, redact(args), result, error, outcome, startedAt,
             clock.instant(), nanos / 1_000_000));
@@ -338,6 +330,27 @@ public class ToolRelay {
     } catch (RuntimeException e) {
       log.warn("Could not record the tool call {}{}{}: {}", server, separator, tool, e.toString());
     }
+  }
+
+  /** The counter and timer of one (server, tool, outcome), registered once (registration is not free per call). */
+  private record CallMeters(Counter calls, Timer duration) {
+    void record(long nanos) {
+      calls.increment();
+      duration.record(nanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private CallMeters meters(String server, String tool, CallOutcome outcome) {
+    return callMeters.computeIfAbsent(server + '\n' + tool + '\n' + outcome.label(), key -> new CallMeters(
+        Counter.builder("orca.gateway.tool.calls")
+            .description("Tool calls relayed by the gateway, by how they ended")
+            .tags("server", server, "tool", tool, "outcome", outcome.label())
+            .register(meters),
+        Timer.builder("orca.gateway.tool.call.duration")
+            .description("Duration of tool calls relayed by the gateway")
+            .tags("server", server, "tool", tool)
+            .publishPercentileHistogram()
+            .register(meters)));
   }
 
   /** A copy of {@code node} with the values of secret-looking keys (tokens, passwords, …) replaced. */

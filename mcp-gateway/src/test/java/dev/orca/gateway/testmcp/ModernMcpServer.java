@@ -45,6 +45,7 @@ public final class ModernMcpServer implements AutoCloseable {
   private final List<JsonNode> calls = new CopyOnWriteArrayList<>();
   private final List<Map<String, String>> headers = new CopyOnWriteArrayList<>();
   private final AtomicInteger cancelled = new AtomicInteger();
+  private final AtomicInteger failNext = new AtomicInteger();
   private final Map<String, String> requiredHeaders = new ConcurrentHashMap<>();
   private volatile int pageSize = 2;
   private volatile int port;
@@ -109,6 +110,12 @@ public final class ModernMcpServer implements AutoCloseable {
   /** The headers of every request, in arrival order (names lower-cased). */
   public List<Map<String, String>> headers() {
     return List.copyOf(headers);
+  }
+
+  /** The next {@code n} {@code tools/call} requests are answered HTTP 503 (after being recorded in {@link #calls()}). */
+  public ModernMcpServer failNext(int n) {
+    failNext.set(n);
+    return this;
   }
 
   public int cancelledCalls() {
@@ -194,6 +201,9 @@ public final class ModernMcpServer implements AutoCloseable {
 
   private Mono<Void> call(HttpServerResponse res, JsonNode id, ObjectNode params) {
     calls.add(params.deepCopy());
+    if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      return res.status(503).send();
+    }
     Tool tool = tools.get(params.path("name").asString(""));
     if (tool == null) {
       return error(res, 200, id, -32602, "Unknown tool: " + params.path("name").asString(""), null);
