@@ -1,10 +1,11 @@
 // The trigger benchmark's driver, one file run by deploy/bench/run-trigger-bench with
 // `java -cp <orchestrator's test classpath> deploy/bench/TriggerBench.java` (Java 17 single-file launch).
 //
-// Against a running local stack (deploy/local): creates workflow hello-orca and a subscription that starts it
-// for every GitHub issues.opened event, then, open loop at BENCH_RATE per second for BENCH_SECONDS:
+// Against a running local stack (deploy/local): creates workflow bench-trigger (one builtin.echo step, so the
+// executions it starts load the machine little) and a subscription that starts it for every GitHub
+// issues.opened event, then, open loop at BENCH_RATE per second for BENCH_SECONDS:
 //   phase "webhook": signed GitHub issues.opened webhooks POSTed to event-ingest;
-//   phase "api":     POST /api/v1/workflows/hello-orca/executions, the baseline in the same run.
+//   phase "api":     POST /api/v1/workflows/bench-trigger/executions, the baseline in the same run.
 // Latencies come from timestamps: the driver's send time (wall clock, same machine) and the database's
 // events.received_at and workflow_executions.created_at, read back after each phase.
 // Every loop is bounded in count and time; all traffic goes to 127.0.0.1.
@@ -44,7 +45,7 @@ public class TriggerBench {
   final String token = env("BENCH_TOKEN", "");
   final String secret = env("BENCH_GITHUB_SECRET", "");
   final String jdbc = env("BENCH_JDBC_URL", "jdbc:postgresql://127.0.0.1:25433/orca");
-  final double rate = Double.parseDouble(env("BENCH_RATE", "20"));
+  final double rate = Double.parseDouble(env("BENCH_RATE", "10"));
   final int seconds = Integer.parseInt(env("BENCH_SECONDS", "30"));
   final int warmup = Integer.parseInt(env("BENCH_WARMUP", "200"));
   final Path repo = Path.of(env("BENCH_REPO", "."));
@@ -61,11 +62,13 @@ public class TriggerBench {
   }
 
   void run() throws Exception {
-    String workflow = Files.readString(repo.resolve("deploy/local/workflows/hello-orca.json"));
-    post(api + "/api/v1/workflows", workflow, Map.of("Authorization", "Bearer " + token)).join();
+    post(api + "/api/v1/workflows", """
+        {"name": "bench-trigger", "definition": {"steps": [
+          {"name": "greet", "tool": "builtin.echo", "params": {"message": "Hello, ${input.who}!"}}]}}""",
+        Map.of("Authorization", "Bearer " + token)).join();
     post(api + "/api/v1/subscriptions", """
         {"name": "bench-issues", "source": "github", "eventTypePattern": "com.github.issues.opened",
-         "workflow": "hello-orca", "inputMapping": {"who": "${payload.sender.login}"}}""",
+         "workflow": "bench-trigger", "inputMapping": {"who": "${payload.sender.login}"}}""",
         Map.of("Authorization", "Bearer " + token)).join();
     String payload = Files.readString(repo.resolve("orchestrator/src/test/resources/webhooks/github/issues-opened.json"));
 
@@ -181,7 +184,7 @@ public class TriggerBench {
   }
 
   CompletableFuture<HttpResponse<String>> apiStart(String key) {
-    return HTTP.sendAsync(HttpRequest.newBuilder(URI.create(api + "/api/v1/workflows/hello-orca/executions"))
+    return HTTP.sendAsync(HttpRequest.newBuilder(URI.create(api + "/api/v1/workflows/bench-trigger/executions"))
         .header("Content-Type", "application/json")
         .header("Authorization", "Bearer " + token)
         .header("Idempotency-Key", key)

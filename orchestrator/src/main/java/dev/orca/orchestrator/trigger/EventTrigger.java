@@ -50,23 +50,24 @@ class EventTrigger {
 
   /** Completes once the row and the executions are durable; errors only when the database failed. */
   Mono<Outcome> handle(WebhookEvent event) {
-    return events.record(event).flatMap(recorded -> recorded.finished()
-        ? Mono.just(new Outcome(recorded.id(), recorded.status(), List.of(), true))
-        : route(event, recorded.id()));
+    // The row and what routing reads do not depend on each other: one round trip's wait instead of two.
+    return Mono.zip(events.record(event), registeredRepository(event), subscriptions.enabledFor(event.source()).collectList())
+        .flatMap(found -> {
+          PostgresEventStore.Recorded recorded = found.getT1();
+          if (recorded.finished()) {
+            return Mono.just(new Outcome(recorded.id(), recorded.status(), List.of(), true));
+          }
+          ConfiguredRepository repo = found.getT2().orElse(null);
+          ObjectNode context = Router.triggerContext(recorded.id(), event, repo);
+          return startAll(recorded.id(), context, Router.routes(event, context, found.getT3(), repo));
+        });
   }
 
-  private Mono<Outcome> route(WebhookEvent event, UUID eventId) {
+  private Mono<Optional<ConfiguredRepository>> registeredRepository(WebhookEvent event) {
     String[] ownerName = Router.ownerAndName(event);
-    Mono<Optional<ConfiguredRepository>> registered = ownerName == null
+    return ownerName == null
         ? Mono.just(Optional.empty())
         : repositories.find(ownerName[0], ownerName[1]).map(Optional::of).defaultIfEmpty(Optional.empty());
-    return Mono.zip(registered, subscriptions.enabledFor(event.source()).collectList())
-        .flatMap(found -> {
-          ConfiguredRepository repo = found.getT1().orElse(null);
-          ObjectNode context = Router.triggerContext(eventId, event, repo);
-          List<Router.Route> routes = Router.routes(event, context, found.getT2(), repo);
-          return startAll(eventId, context, routes);
-        });
   }
 
   private Mono<Outcome> startAll(UUID eventId, ObjectNode context, List<Router.Route> routes) {

@@ -29,9 +29,9 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * The consumer group over the webhook topics (DESIGN §6, §10). Records of one partition are handled
- * one after another, partitions in parallel; a record's offset is committed only after its effect is
- * durable ({@link EventTrigger}), so a crash or rebalance redelivers it and the unique keys make that
- * harmless. An undecodable record, or one the database refuses as data, goes to the dead-letter topic
+ * one after another, partitions in parallel; a record's offset is acknowledged, and so committed, only
+ * after its effect is durable ({@link EventTrigger}), so a crash or rebalance redelivers it and the unique
+ * keys make that harmless. An undecodable record, or one the database refuses as data, goes to the dead-letter topic
  * and consumption goes on; while the database is unreachable the record is retried with back-off.
  */
 @Component
@@ -40,6 +40,7 @@ import tools.jackson.databind.ObjectMapper;
 class TriggerConsumer implements SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(TriggerConsumer.class);
   private static final Duration MIN_BACKOFF = Duration.ofMillis(200);
+  static final Duration COMMIT_INTERVAL = Duration.ofMillis(100);
 
   private final TriggerProperties properties;
   private final String bootstrapServers;
@@ -83,7 +84,7 @@ class TriggerConsumer implements SmartLifecycle {
     return ReceiverOptions.<byte[], byte[]>create(consumer)
         .subscription(properties.topics())
         .addAssignListener(partitions -> log.info("Triggers consume {}", partitions))
-        .commitInterval(Duration.ofSeconds(1));
+        .commitInterval(COMMIT_INTERVAL);
   }
 
   @Override
@@ -108,12 +109,10 @@ class TriggerConsumer implements SmartLifecycle {
             .doBeforeRetry(s -> log.warn("Event at {}-{}@{} not stored yet, retrying: {}", record.topic(),
                 record.partition(), record.offset(), s.failure().toString())))
         .then(beforeCommit)
-        .then(record.receiverOffset().commit()
-            // A commit lost to a rebalance means a redelivery, which the unique keys absorb.
-            .onErrorResume(e -> {
-              log.warn("Commit of {}-{}@{} failed: {}", record.topic(), record.partition(), record.offset(), e.toString());
-              return Mono.empty();
-            }));
+        // Acknowledged only now; acknowledged offsets are committed every COMMIT_INTERVAL and when partitions are
+        // revoked or the consumer closes, so no broker round trip sits between one record and the next. A crash
+        // before that commit redelivers records whose effects are done, which the unique keys absorb.
+        .then(Mono.fromRunnable(() -> record.receiverOffset().acknowledge()));
   }
 
   private Mono<Void> effect(ConsumerRecord<byte[], byte[]> record) {
