@@ -115,14 +115,14 @@ class McpHandler {
           "Content-Type must be application/json", null));
     }
     Responder responder = new Responder(acceptsJson, acceptsSse);
-    return request.bodyToMono(String.class)
-        .defaultIfEmpty("")
+    return request.bodyToMono(byte[].class) // parsed from bytes: no String copy of every message
+        .defaultIfEmpty(new byte[0])
         .flatMap(body -> handle(request, body, responder))
         .onErrorResume(DataBufferLimitException.class, e -> json(HttpStatus.PAYLOAD_TOO_LARGE,
             error(null, McpError.INVALID_REQUEST, "Request body too large", null)));
   }
 
-  private Mono<ServerResponse> handle(ServerRequest request, String body, Responder responder) {
+  private Mono<ServerResponse> handle(ServerRequest request, byte[] body, Responder responder) {
     JsonNode message;
     try {
       message = json.readTree(body);

@@ -622,11 +622,11 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
           .filter(event -> event.data() != null && !event.data().isBlank())
           .map(event -> json.readTree(event.data()));
     }
-    return r.bodyToMono(String.class).flatMapMany(body -> {
-      if (body.isBlank()) {
+    return r.bodyToMono(byte[].class).flatMapMany(body -> {
+      JsonNode message = json.readTree(body);
+      if (message == null || message.isMissingNode()) {
         return Flux.empty();
       }
-      JsonNode message = json.readTree(body);
       return message.isArray() ? Flux.fromIterable(message) : Flux.just(message);
     });
   }
