@@ -83,7 +83,13 @@ public class IngestBench {
     drive(http, url, bodies, signatures, warmup, outstanding, "warmup");
     System.out.println("measured: " + count + " webhooks, " + outstanding + " outstanding");
     long[] latencies = new long[count];
+    Map<String, Long> cpu0 = cpuTicks();
     Phase ingest = drive(http, url, bodies, signatures, count, outstanding, "run", latencies);
+    Map<String, Long> cpu1 = cpuTicks();
+    double seconds = ingest.nanos / 1e9;
+    cpu1.forEach((name, ticks) -> results.put("ingest_phase.cpu_cores." + name, fmt2((ticks - cpu0.get(name)) / 100.0 / seconds)));
+    results.put("ingest_phase.ingest_cpu_ms_per_webhook",
+        fmt2((cpu1.get("ingest") - cpu0.get("ingest")) * 10.0 / count));
     Arrays.sort(latencies);
     results.put("ingest.webhooks", String.valueOf(count));
     results.put("ingest.published", String.valueOf(ingest.published));
@@ -207,6 +213,46 @@ public class IngestBench {
       partitions.forEach(p -> specs.put(new TopicPartition(topic, p.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest()));
       return admin.listOffsets(specs).all().get(30, TimeUnit.SECONDS).values().stream().mapToLong(o -> o.offset()).sum();
     }
+  }
+
+  /**
+   * CPU ticks (1/100 s) so far of the processes named by BENCH_PIDS ({@code name=pid,...}), each with its
+   * direct children (the postmaster's backends), and of the whole machine ({@code machine_busy}).
+   */
+  static Map<String, Long> cpuTicks() throws Exception {
+    Map<String, Long> ticks = new LinkedHashMap<>();
+    List<long[]> procs = new ArrayList<>(); // pid, ppid, utime + stime
+    try (var dirs = Files.list(Path.of("/proc"))) {
+      for (Path dir : dirs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
+        try {
+          String stat = Files.readString(dir.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          procs.add(new long[] {Long.parseLong(dir.getFileName().toString()), Long.parseLong(f[1]),
+              Long.parseLong(f[11]) + Long.parseLong(f[12])});
+        } catch (Exception gone) {
+          // the process ended meanwhile
+        }
+      }
+    }
+    for (String entry : env("BENCH_PIDS", "").split(",")) {
+      if (entry.contains("=")) {
+        long root = Long.parseLong(entry.substring(entry.indexOf('=') + 1).trim());
+        ticks.put(entry.substring(0, entry.indexOf('=')).trim(),
+            procs.stream().filter(p -> p[0] == root || p[1] == root).mapToLong(p -> p[2]).sum());
+      }
+    }
+    ticks.put("driver", procs.stream().filter(p -> p[0] == ProcessHandle.current().pid()).mapToLong(p -> p[2]).sum());
+    String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+    long total = 0;
+    for (int i = 1; i < cpu.length; i++) {
+      total += Long.parseLong(cpu[i]);
+    }
+    ticks.put("machine_busy", total - Long.parseLong(cpu[4]) - Long.parseLong(cpu[5]));
+    return ticks;
+  }
+
+  static String fmt2(double v) {
+    return String.format(Locale.ROOT, "%.2f", v);
   }
 
   static byte[] b(String s) {

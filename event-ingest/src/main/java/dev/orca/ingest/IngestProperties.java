@@ -13,8 +13,8 @@ import org.springframework.util.unit.DataSize;
  * @param maxBodySize a larger body is refused with 413 while it is read (GitHub caps payloads at 25 MiB)
  * @param publishTimeout how long a webhook waits for the broker's acknowledgement before it is queued in
  *     the outbox instead (keep it under Slack's 3 s answer deadline)
- * @param maxBatch most webhooks written and published together in one database transaction
- * @param batchConcurrency batches (transactions) one replica runs at once
+ * @param maxBatch most webhooks written (one insert statement) and published together
+ * @param batchConcurrency batches one replica runs at once
  * @param maxPending webhooks waiting for a batch beyond this are answered 503 (back-pressure)
  * @param topicPartitions partitions of the {@code orca.webhooks.*} topics when ingest creates them
  * @param dedupRetention how long published deliveries are remembered for de-duplication

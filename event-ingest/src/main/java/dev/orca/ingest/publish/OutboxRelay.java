@@ -111,9 +111,15 @@ public class OutboxRelay implements SmartLifecycle {
             : sender.sendQueued(batch).flatMap(acked -> outbox.markPublished(acked)
                 .thenReturn(new long[] {batch.size(), acked.size()})))
         .as(transactions::transactional)
-        .flatMap(counts -> counts[1] < counts[0]
-            ? Mono.error(new IllegalStateException("Kafka acknowledged " + counts[1] + " of " + counts[0] + " queued webhooks"))
-            : Mono.just(counts[0]));
+        .flatMap(counts -> {
+          if (counts[1] < counts[0]) {
+            return Mono.error(new IllegalStateException("Kafka acknowledged " + counts[1] + " of " + counts[0] + " queued webhooks"));
+          }
+          if (counts[0] > 0) {
+            sender.markAvailable(); // new webhooks go direct again, while the backlog drains
+          }
+          return Mono.just(counts[0]);
+        });
   }
 
   @Override

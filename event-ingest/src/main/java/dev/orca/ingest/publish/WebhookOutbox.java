@@ -2,6 +2,7 @@ package dev.orca.ingest.publish;
 
 import dev.orca.ingest.Source;
 import io.r2dbc.spi.Readable;
+import io.r2dbc.spi.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,18 +103,25 @@ public class WebhookOutbox {
           .append(", $").append(p + 3).append(", $").append(p + 4).append(", $").append(p + 5)
           .append(", $").append(p + 6).append("::jsonb, $").append(p + 7).append("::bytea)");
     }
-    DatabaseClient.GenericExecuteSpec spec = db.sql(INSERT.formatted(values)).bind(0, lease.toMillis() + " milliseconds");
-    for (int i = 0; i < records.size(); i++) {
-      OutgoingRecord r = records.get(i);
-      int p = i * COLUMNS + 1;
-      spec = spec.bind(p, i).bind(p + 1, r.source().id()).bind(p + 2, r.deliveryId()).bind(p + 3, r.topic());
-      spec = r.key() == null ? spec.bindNull(p + 4, String.class) : spec.bind(p + 4, r.key());
-      spec = spec.bind(p + 5, json.writeValueAsString(r.headers())).bind(p + 6, r.value());
-    }
-    return spec.map(row -> new Inserted(
-        Source.of(row.get("source", String.class)),
-        row.get("delivery_id", String.class), row.get("id", Long.class), Boolean.TRUE.equals(row.get("behind", Boolean.class))))
-        .all();
+    String sql = INSERT.formatted(values);
+    // The SPI statement: DatabaseClient's bind copies all earlier bindings on each call (quadratic here).
+    return db.inConnectionMany(connection -> {
+      Statement statement = connection.createStatement(sql).bind(0, lease.toMillis() + " milliseconds");
+      for (int i = 0; i < records.size(); i++) {
+        OutgoingRecord r = records.get(i);
+        int p = i * COLUMNS + 1;
+        statement.bind(p, i).bind(p + 1, r.source().id()).bind(p + 2, r.deliveryId()).bind(p + 3, r.topic());
+        if (r.key() == null) {
+          statement.bindNull(p + 4, String.class);
+        } else {
+          statement.bind(p + 4, r.key());
+        }
+        statement.bind(p + 5, json.writeValueAsString(r.headers())).bind(p + 6, r.value());
+      }
+      return Flux.from(statement.execute()).flatMap(result -> result.map((row, meta) -> new Inserted(
+          Source.of(row.get("source", String.class)), row.get("delivery_id", String.class),
+          row.get("id", Long.class), Boolean.TRUE.equals(row.get("behind", Boolean.class)))));
+    });
   }
 
   /**
