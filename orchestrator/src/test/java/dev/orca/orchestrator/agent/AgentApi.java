@@ -17,9 +17,13 @@ final class AgentApi {
   private final WebTestClient client;
 
   AgentApi(int port) {
+    this(port, TOKEN);
+  }
+
+  AgentApi(int port, String token) {
     this.client = WebTestClient.bindToServer()
         .baseUrl("http://localhost:" + port)
-        .defaultHeader("Authorization", "Bearer " + TOKEN)
+        .defaultHeader("Authorization", "Bearer " + token)
         .responseTimeout(Duration.ofSeconds(30))
         .build();
   }

@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A second orchestrator replica in its own JVM, on the same database, that a test can kill -9. */
-final class OrchestratorProcess implements AutoCloseable {
+public final class OrchestratorProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final int port;
@@ -30,7 +30,7 @@ final class OrchestratorProcess implements AutoCloseable {
     this.port = port;
   }
 
-  static OrchestratorProcess start(TestDatabase db, String gatewayUrl, String owner, String... extraArgs) throws IOException {
+  public static OrchestratorProcess start(TestDatabase db, String gatewayUrl, String owner, String... extraArgs) throws IOException {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -66,7 +66,7 @@ final class OrchestratorProcess implements AutoCloseable {
   }
 
   /** kill -9: no shutdown hook, no lease given back, in-flight calls cut. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor();
   }
@@ -77,7 +77,7 @@ final class OrchestratorProcess implements AutoCloseable {
         HttpResponse.BodyHandlers.ofString()).body();
   }
 
-  File log() {
+  public File log() {
     return log.toFile();
   }
 

@@ -23,6 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Repository
 public class AgentRunStore {
+  static final String INTERRUPTED = "interrupted: the replica running it stopped before it ended";
   private final DatabaseClient db;
   private final JsonMapper json;
 
@@ -31,11 +32,25 @@ public class AgentRunStore {
     this.json = json;
   }
 
+  /**
+   * Writes the run's row. In the same statement, runs of the same step still open (and their open tool
+   * calls) are closed as interrupted: one attempt of a step runs at a time under the lease, so an open one
+   * is what a replica that died mid-run left behind.
+   */
   Mono<Void> started(AgentRun run) {
     GenericExecuteSpec spec = db.sql("""
+            WITH stale AS (
+              UPDATE agent_runs SET error = :interrupted, completed_at = now()
+               WHERE step_id = :stepId AND completed_at IS NULL
+              RETURNING id),
+            stale_calls AS (
+              UPDATE mcp_tool_calls SET status = 'failed', outcome = 'upstream_error', error = :interrupted,
+                     completed_at = now()
+               WHERE agent_run_id IN (SELECT id FROM stale) AND status = 'started')
             INSERT INTO agent_runs (id, execution_id, step_id, agent_type, agent_slug, model, input, started_at)
             VALUES (:id, :executionId, :stepId, :type, :slug, :model, :input, now())
             """)
+        .bind("interrupted", INTERRUPTED)
         .bind("id", run.id())
         .bind("type", run.agent().agentType())
         .bind("slug", run.agent().slug());
