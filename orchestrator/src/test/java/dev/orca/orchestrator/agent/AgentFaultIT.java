@@ -11,10 +11,7 @@ import dev.orca.orchestrator.testmcp.ToolScript;
 import dev.orca.testsupport.OrcaTestProperties;
 import dev.orca.testsupport.TestDatabase;
 import dev.orca.testsupport.TestPostgres;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -98,12 +95,6 @@ class AgentFaultIT {
   }
 
   private static List<String> rows(String sql) throws Exception {
-    try (Connection c = db.connect(); ResultSet rs = c.createStatement().executeQuery(sql)) {
-      List<String> rows = new ArrayList<>();
-      while (rs.next()) {
-        rows.add(rs.getString(1));
-      }
-      return rows;
-    }
+    return DbRows.of(db, sql);
   }
 }

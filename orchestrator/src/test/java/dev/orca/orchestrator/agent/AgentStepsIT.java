@@ -463,13 +463,7 @@ class AgentStepsIT {
   // ---------------------------------------------------------------- SQL helpers
 
   private static List<String> rows(String sql) throws Exception {
-    try (Connection c = db.connect(); ResultSet rs = c.createStatement().executeQuery(sql)) {
-      List<String> rows = new ArrayList<>();
-      while (rs.next()) {
-        rows.add(rs.getString(1));
-      }
-      return rows;
-    }
+    return DbRows.of(db, sql);
   }
 
   private static List<String> row(String sql) throws Exception {
