@@ -27,6 +27,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpStatus;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -203,6 +204,74 @@ class AgentStepsIT {
         .containsPattern("orca_agent_cost_usd_total\\{" + agentLabel + "[^}]*model=\"gpt-test\"} 3.3\\d*E-4")
         .containsPattern("orca_agent_run_duration_seconds_count\\{" + agentLabel
             + "[^}]*model=\"gpt-test\",outcome=\"completed\"} 1");
+  }
+
+  @Test
+  void streamedRepliesOfBothProvidersAreAssembledWithTheirUsage() throws Exception {
+    String anthropicPath = "/anthropic-stream/v1/messages";
+    AtomicInteger anthropicTurns = new AtomicInteger();
+    remote.on(anthropicPath, s -> {
+      int turn = anthropicTurns.incrementAndGet();
+      String user = s.body().path("messages").path(0).path("content").path(0).path("text").asString();
+      Move move = weatherMove(turn, user, turn == 1 ? null : ProviderWire.lastAnthropicToolResult(s.body()));
+      return Mono.just(Answer.events(Flux.fromIterable(
+          ProviderWire.anthropicEvents(move, "as" + turn, 100 + 50 * (turn - 1), 20 + 5 * (turn - 1)))));
+    });
+    String anthropic = unique("weather-anthropic-stream");
+    api.send("POST", "/api/v1/agents", weatherAgent(anthropic, "{'provider': 'anthropic', 'model': 'claude-test', "
+        + "'baseUrl': '" + remote.url("/anthropic-stream") + "', 'apiKeySecret': 'anthropic_key', 'stream': true}"),
+        HttpStatus.CREATED);
+    JsonNode viaAnthropic = runAgentStep(anthropic, json("{'city': 'Oslo'}"), null);
+    assertThat(viaAnthropic.path("status").asString()).isEqualTo("completed");
+    assertThat(viaAnthropic.path("output").path("forecast")).isEqualTo(json("{'city': 'Oslo', 'tempF': 50}"));
+    assertThat(remote.requests(anthropicPath).get(0).body().path("stream").asBoolean()).isTrue();
+    assertThat(remote.requests(anthropicPath).get(0).headers().get("accept")).contains("text/event-stream");
+    assertRunRecorded(viaAnthropic, anthropic, "claude-test", 450, 75, "0.002475");
+
+    String openaiPath = "/openai-stream/chat/completions";
+    AtomicInteger openaiTurns = new AtomicInteger();
+    remote.on(openaiPath, s -> {
+      int turn = openaiTurns.incrementAndGet();
+      String user = s.body().path("messages").path(1).path("content").asString();
+      Move move = weatherMove(turn, user, turn == 1 ? null : ProviderWire.lastOpenAiToolResult(s.body()));
+      return Mono.just(Answer.events(Flux.fromIterable(
+          ProviderWire.openaiEvents(move, "os" + turn, 100 + 50 * (turn - 1), 20 + 5 * (turn - 1)))));
+    });
+    String openai = unique("weather-openai-stream");
+    api.send("POST", "/api/v1/agents", weatherAgent(openai, "{'provider': 'openai', 'model': 'gpt-test', "
+        + "'baseUrl': '" + remote.url("/openai-stream") + "', 'stream': true}"), HttpStatus.CREATED);
+    JsonNode viaOpenAi = runAgentStep(openai, json("{'city': 'Oslo'}"), null);
+    assertThat(viaOpenAi.path("status").asString()).isEqualTo("completed");
+    assertThat(viaOpenAi.path("output").path("forecast")).isEqualTo(json("{'city': 'Oslo', 'tempF': 50}"));
+    JsonNode first = remote.requests(openaiPath).get(0).body();
+    assertThat(first.path("stream").asBoolean()).isTrue();
+    assertThat(first.path("stream_options").path("include_usage").asBoolean()).isTrue();
+    assertThat(remote.requests(openaiPath).get(1).body().path("messages").path(2).path("tool_calls").path(0)
+        .path("function").path("arguments").asString()).isEqualTo("{\"city\":\"Oslo\"}");
+    assertRunRecorded(viaOpenAi, openai, "gpt-test", 450, 75, "0.000338");
+  }
+
+  @Test
+  void cancellingTheExecutionEndsTheProviderStreamMidway() throws Exception {
+    String path = "/stream-slow/chat/completions";
+    Move thinking = Move.answer("Still thinking about it");
+    remote.on(path, s -> Mono.just(Answer.events(Flux.concat(
+        Flux.just(ProviderWire.openaiEvents(thinking, "slow", 1, 1).get(0)), Flux.never()))));
+    String slug = unique("slow-stream");
+    api.send("POST", "/api/v1/agents", weatherAgent(slug, "{'provider': 'openai', 'model': 'gpt-test', "
+        + "'baseUrl': '" + remote.url("/stream-slow") + "', 'stream': true}"), HttpStatus.CREATED);
+    String wf = unique("wf-cancel-stream");
+    api.workflow(wf, json("{'steps': [{'name': 'ask', 'agent': '" + slug + "', 'input': {'city': 'Oslo'}}]}"));
+    int before = remote.disconnected(path);
+
+    String id = api.start(wf, json("{}"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> remote.requests(path).size() == 1);
+    api.send("POST", "/api/v1/executions/" + id + "/cancel", null, HttpStatus.ACCEPTED);
+
+    assertThat(api.awaitFinished(id).path("status").asString()).isEqualTo("cancelled");
+    await().atMost(Duration.ofSeconds(30)).until(() -> remote.disconnected(path) > before);
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> "cancelled".equals(single("SELECT error FROM agent_runs WHERE execution_id = '" + id + "'")));
   }
 
   private void assertRunRecorded(JsonNode done, String slug, String model, int prompt, int completion, String cost)

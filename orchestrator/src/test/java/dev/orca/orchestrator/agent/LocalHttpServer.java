@@ -9,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -21,7 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
  * A scripted HTTP server on Reactor Netty (127.0.0.1, random port) standing in for third parties — LLM
  * providers, api agents, A2A agents — in their real wire formats. Each path has a handler from the request
  * to an {@link Answer}; what it saw: {@link #requests(String)} (method, headers, JSON body), and
- * {@link #disconnected(String)} (requests whose connection closed before they were answered).
+ * {@link #disconnected(String)} (requests whose connection closed before their answer was fully sent).
  */
 final class LocalHttpServer implements AutoCloseable {
   static final JsonMapper JSON = JsonMapper.builder().build();
@@ -29,14 +30,19 @@ final class LocalHttpServer implements AutoCloseable {
   /** A request as the server saw it; header names in lower case. */
   record Seen(String method, Map<String, String> headers, JsonNode body) {}
 
-  /** An HTTP answer: status, headers and a body (JSON text or anything else). */
-  record Answer(int status, Map<String, String> headers, String body) {
+  /** An HTTP answer: status, headers and a body (JSON text or anything else), sent in the pieces of {@code body}. */
+  record Answer(int status, Map<String, String> headers, Flux<String> body) {
     static Answer json(JsonNode body) {
-      return new Answer(200, Map.of("Content-Type", "application/json"), JSON.writeValueAsString(body));
+      return new Answer(200, Map.of("Content-Type", "application/json"), Flux.just(JSON.writeValueAsString(body)));
     }
 
     static Answer status(int status, Map<String, String> headers, String body) {
-      return new Answer(status, headers, body);
+      return new Answer(status, headers, Flux.just(body));
+    }
+
+    /** Server-Sent Events, each piece flushed as it comes (a piece that never comes keeps the stream open). */
+    static Answer events(Flux<String> events) {
+      return new Answer(200, Map.of("Content-Type", "text/event-stream", "Cache-Control", "no-cache"), events);
     }
   }
 
@@ -88,9 +94,10 @@ final class LocalHttpServer implements AutoCloseable {
         }
       }));
       return handler.apply(s).flatMap(a -> {
-        answered.set(true);
         a.headers().forEach(res::header);
-        return res.status(a.status()).sendString(Mono.just(a.body())).then();
+        // Answered once the whole body is out: a stream cut midway counts as a disconnect.
+        return res.status(a.status()).sendString(a.body(), StandardCharsets.UTF_8).then()
+            .doOnSuccess(done -> answered.set(true));
       });
     });
   }

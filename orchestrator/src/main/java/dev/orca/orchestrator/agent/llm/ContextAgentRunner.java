@@ -97,7 +97,7 @@ class ContextAgentRunner implements AgentRunner {
     Mono<JsonNode> turn(int turn, List<Message> messages) {
       JsonNode llm = run.agent().llmConfig();
       Request request = new Request(llm.path("model").asString(), system, List.copyOf(messages), box.specs(),
-          llm.path("parameters"), settings.defaultMaxTokens());
+          llm.path("parameters"), settings.defaultMaxTokens(), llm.path("stream").asBoolean(false));
       return provider.complete(baseUrl, apiKey, request).flatMap(reply -> {
         if (reply.promptTokens() != null || reply.completionTokens() != null) {
           run.ledger().addUsage(nz(reply.promptTokens()), nz(reply.completionTokens()));

@@ -28,11 +28,11 @@ final class Conversation {
   record ToolResults(List<ToolOutput> outputs) implements Message {}
 
   /**
-   * A request: {@code system} prompt, the messages so far, the tools on offer, and the agent's
-   * {@code parameters} ({@code temperature}, {@code maxTokens}, {@code topP}).
+   * A request: {@code system} prompt, the messages so far, the tools on offer, the agent's
+   * {@code parameters} ({@code temperature}, {@code maxTokens}, {@code topP}), and whether to stream the reply.
    */
   record Request(String model, String system, List<Message> messages, List<ToolSpec> tools, JsonNode parameters,
-      int maxTokens) {
+      int maxTokens, boolean stream) {
 
     /** {@code model}, {@code max_tokens}, {@code temperature}, {@code top_p}: the same keys in both wire formats. */
     void writeSampling(ObjectNode body) {

@@ -11,8 +11,13 @@ import dev.orca.orchestrator.agent.llm.Conversation.ToolUse;
 import dev.orca.orchestrator.agent.llm.Conversation.UserText;
 import dev.orca.orchestrator.agent.runtime.AgentHttp;
 import dev.orca.orchestrator.agent.runtime.AgentSettings;
+import dev.orca.orchestrator.engine.StepFailure;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
@@ -49,12 +54,21 @@ class OpenAiProvider implements LlmProvider {
   @Override
   public Mono<Reply> complete(String baseUrl, String apiKey, Request request) {
     String url = (baseUrl == null ? defaultBaseUrl : AnthropicProvider.strip(baseUrl)) + "/chat/completions";
-    return http.postJson(url, h -> {
-          if (apiKey != null) {
-            h.setBearerAuth(apiKey);
-          }
-        }, body(request), "Chat Completions API at " + url)
-        .map(this::reply);
+    String who = "Chat Completions API at " + url;
+    Consumer<HttpHeaders> headers = h -> {
+      if (apiKey != null) {
+        h.setBearerAuth(apiKey);
+      }
+    };
+    ObjectNode body = body(request);
+    if (!request.stream()) {
+      return http.postJson(url, headers, body, who).map(this::reply);
+    }
+    body.put("stream", true);
+    body.putObject("stream_options").put("include_usage", true);
+    return http.postForEvents(url, headers, body, who)
+        .reduce(new Streamed(who), Streamed::add)
+        .map(Streamed::reply);
   }
 
   ObjectNode body(Request request) {
@@ -115,6 +129,66 @@ class OpenAiProvider implements LlmProvider {
     Long completion = usage.has("completion_tokens") ? usage.path("completion_tokens").asLong() : null;
     String text = message.path("content").isString() ? message.path("content").asString() : "";
     return new Reply(text, List.copyOf(uses), prompt, completion, choice.path("finish_reason").asString(null));
+  }
+
+  /**
+   * A streamed reply put together: {@code choices[0].delta} content and {@code tool_calls} fragments by
+   * {@code index} (id and name once, arguments in pieces), {@code finish_reason}, and the usage chunk that
+   * {@code stream_options.include_usage} adds at the end.
+   */
+  private final class Streamed {
+    private final String who;
+    private final StringBuilder text = new StringBuilder();
+    private final Map<Integer, String[]> calls = new TreeMap<>();
+    private final Map<Integer, StringBuilder> arguments = new TreeMap<>();
+    private Long prompt;
+    private Long completion;
+    private String finish;
+
+    Streamed(String who) {
+      this.who = who;
+    }
+
+    Streamed add(JsonNode chunk) {
+      if (chunk.has("error")) {
+        throw new StepFailure(StepFailure.Kind.TRANSPORT, who + " ended the stream with an error: "
+            + chunk.path("error").path("message").asString(""));
+      }
+      JsonNode usage = chunk.get("usage");
+      if (usage != null && usage.isObject()) {
+        prompt = usage.path("prompt_tokens").asLong();
+        completion = usage.path("completion_tokens").asLong();
+      }
+      for (JsonNode choice : chunk.path("choices")) {
+        JsonNode delta = choice.path("delta");
+        if (delta.path("content").isString()) {
+          text.append(delta.path("content").asString());
+        }
+        for (JsonNode call : delta.path("tool_calls")) {
+          int index = call.path("index").asInt(0);
+          String[] idAndName = calls.computeIfAbsent(index, i -> new String[2]);
+          if (call.path("id").isString()) {
+            idAndName[0] = call.path("id").asString();
+          }
+          if (call.path("function").path("name").isString()) {
+            idAndName[1] = call.path("function").path("name").asString();
+          }
+          arguments.computeIfAbsent(index, i -> new StringBuilder())
+              .append(call.path("function").path("arguments").asString(""));
+        }
+        if (choice.path("finish_reason").isString()) {
+          finish = choice.path("finish_reason").asString();
+        }
+      }
+      return this;
+    }
+
+    Reply reply() {
+      List<ToolUse> uses = new ArrayList<>();
+      calls.forEach((index, idAndName) -> uses.add(new ToolUse(idAndName[0] == null ? "call_" + index : idAndName[0],
+          idAndName[1] == null ? "" : idAndName[1], arguments(StringNode.valueOf(arguments.get(index).toString())))));
+      return new Reply(text.toString(), List.copyOf(uses), prompt, completion, finish);
+    }
   }
 
   /** Arguments come as a JSON string; one that does not parse is passed on as {@code {"_raw": ...}} for the tool to refuse. */

@@ -41,7 +41,7 @@ public final class AgentRules {
   private static final Set<String> FIELDS = Set.of("slug", "organizations", "name", "description", "version",
       "agentType", "department", "tags", "ioSchema", "capabilities", "context", "endpoint", "llmConfig", "metadata");
   private static final Set<String> LLM_FIELDS = Set.of("provider", "model", "baseUrl", "apiKeySecret", "maxTurns",
-      "tools", "parameters");
+      "tools", "parameters", "stream");
   private static final Set<String> ENDPOINT_FIELDS = Set.of("url", "method", "headers", "authentication",
       "requestTransform", "responseTransform");
   /** Keys that would put a secret's value in the database; secrets are referenced by name only. */
@@ -150,6 +150,10 @@ public final class AgentRules {
       }
     }
     c.object("/llmConfig/parameters", false);
+    JsonNode stream = llm.get("stream");
+    if (stream != null && !stream.isNull() && !stream.isBoolean()) {
+      c.add("/llmConfig/stream", "field_type", "'stream' is true or false");
+    }
   }
 
   private static void endpoint(Checker c, JsonNode endpoint, String type) {

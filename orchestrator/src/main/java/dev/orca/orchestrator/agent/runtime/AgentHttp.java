@@ -8,13 +8,16 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
@@ -32,6 +35,7 @@ import tools.jackson.databind.json.JsonMapper;
 public class AgentHttp implements AutoCloseable {
   private static final int SNIPPET = 300;
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE = new ParameterizedTypeReference<>() {};
 
   private final ConnectionProvider connections;
   private final WebClient web;
@@ -67,6 +71,26 @@ public class AgentHttp implements AutoCloseable {
         .exchangeToMono(r -> r.statusCode().is2xxSuccessful()
             ? r.bodyToMono(String.class).map(JSON::readTree)
             : AgentHttp.<JsonNode>failure(r, who))
+        .onErrorMap(e -> onTheWay(e, who));
+  }
+
+  /**
+   * POSTs {@code body} as JSON to {@code url} asking for Server-Sent Events, and emits each event's data as
+   * JSON (a {@code [DONE]} sentinel ends the stream). Cancelling closes the stream's connection.
+   */
+  public Flux<JsonNode> postForEvents(String url, Consumer<HttpHeaders> headers, JsonNode body, String who) {
+    return web.post().uri(url)
+        .contentType(MediaType.APPLICATION_JSON)
+        .accept(MediaType.TEXT_EVENT_STREAM)
+        .headers(headers)
+        .bodyValue(JSON.writeValueAsString(body))
+        .exchangeToFlux(r -> r.statusCode().is2xxSuccessful()
+            ? r.bodyToFlux(SSE)
+            : AgentHttp.<ServerSentEvent<String>>failure(r, who).flux())
+        .map(ServerSentEvent::data)
+        .filter(data -> data != null && !data.isBlank())
+        .takeWhile(data -> !"[DONE]".equals(data.strip()))
+        .map(data -> JSON.readTree(data))
         .onErrorMap(e -> onTheWay(e, who));
   }
 
