@@ -260,18 +260,7 @@ class AgentStepsIT {
     String slug = unique("slow-stream");
     api.send("POST", "/api/v1/agents", weatherAgent(slug, "{'provider': 'openai', 'model': 'gpt-test', "
         + "'baseUrl': '" + remote.url("/stream-slow") + "', 'stream': true}"), HttpStatus.CREATED);
-    String wf = unique("wf-cancel-stream");
-    api.workflow(wf, json("{'steps': [{'name': 'ask', 'agent': '" + slug + "', 'input': {'city': 'Oslo'}}]}"));
-    int before = remote.disconnected(path);
-
-    String id = api.start(wf, json("{}"));
-    await().atMost(Duration.ofSeconds(30)).until(() -> remote.requests(path).size() == 1);
-    api.send("POST", "/api/v1/executions/" + id + "/cancel", null, HttpStatus.ACCEPTED);
-
-    assertThat(api.awaitFinished(id).path("status").asString()).isEqualTo("cancelled");
-    await().atMost(Duration.ofSeconds(30)).until(() -> remote.disconnected(path) > before);
-    await().atMost(Duration.ofSeconds(30))
-        .until(() -> "cancelled".equals(single("SELECT error FROM agent_runs WHERE execution_id = '" + id + "'")));
+    cancelWhileTheProviderAnswers(slug, path);
   }
 
   private void assertRunRecorded(JsonNode done, String slug, String model, int prompt, int completion, String cost)
@@ -398,7 +387,12 @@ class AgentStepsIT {
     String slug = unique("slow-model");
     api.send("POST", "/api/v1/agents", weatherAgent(slug, "{'provider': 'openai', 'model': 'gpt-test', "
         + "'baseUrl': '" + remote.url("/slow") + "'}"), HttpStatus.CREATED);
-    String wf = unique("wf-cancel-llm");
+    cancelWhileTheProviderAnswers(slug, path);
+  }
+
+  /** Starts the agent, cancels once the provider has the request, and checks the provider saw it end. */
+  private void cancelWhileTheProviderAnswers(String slug, String path) throws Exception {
+    String wf = unique("wf-cancel-" + slug);
     api.workflow(wf, json("{'steps': [{'name': 'ask', 'agent': '" + slug + "', 'input': {'city': 'Oslo'}}]}"));
     int before = remote.disconnected(path);
 
@@ -406,8 +400,7 @@ class AgentStepsIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> remote.requests(path).size() == 1);
     api.send("POST", "/api/v1/executions/" + id + "/cancel", null, HttpStatus.ACCEPTED);
 
-    JsonNode done = api.awaitFinished(id);
-    assertThat(done.path("status").asString()).isEqualTo("cancelled");
+    assertThat(api.awaitFinished(id).path("status").asString()).isEqualTo("cancelled");
     await().atMost(Duration.ofSeconds(30)).until(() -> remote.disconnected(path) > before);
     await().atMost(Duration.ofSeconds(30))
         .until(() -> "cancelled".equals(single("SELECT error FROM agent_runs WHERE execution_id = '" + id + "'")));

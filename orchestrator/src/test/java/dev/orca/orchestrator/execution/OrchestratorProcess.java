@@ -52,7 +52,7 @@ public final class OrchestratorProcess implements AutoCloseable {
     OrchestratorProcess started = new OrchestratorProcess(process, log, port);
     HttpClient http = HttpClient.newHttpClient();
     URI readiness = URI.create("http://localhost:" + port + "/actuator/health/readiness");
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+    await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).until(() -> {
       if (!process.isAlive()) {
         throw new IllegalStateException("replica " + owner + " exited: " + Files.readString(log));
       }

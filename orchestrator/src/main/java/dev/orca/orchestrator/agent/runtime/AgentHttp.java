@@ -63,11 +63,7 @@ public class AgentHttp implements AutoCloseable {
    * way is a {@link StepFailure} naming {@code who}.
    */
   public Mono<JsonNode> postJson(String url, Consumer<HttpHeaders> headers, JsonNode body, String who) {
-    return web.post().uri(url)
-        .contentType(MediaType.APPLICATION_JSON)
-        .accept(MediaType.APPLICATION_JSON)
-        .headers(headers)
-        .bodyValue(JSON.writeValueAsString(body))
+    return post(url, headers, body, MediaType.APPLICATION_JSON)
         .exchangeToMono(r -> r.statusCode().is2xxSuccessful()
             ? r.bodyToMono(String.class).map(JSON::readTree)
             : AgentHttp.<JsonNode>failure(r, who))
@@ -79,11 +75,7 @@ public class AgentHttp implements AutoCloseable {
    * JSON (a {@code [DONE]} sentinel ends the stream). Cancelling closes the stream's connection.
    */
   public Flux<JsonNode> postForEvents(String url, Consumer<HttpHeaders> headers, JsonNode body, String who) {
-    return web.post().uri(url)
-        .contentType(MediaType.APPLICATION_JSON)
-        .accept(MediaType.TEXT_EVENT_STREAM)
-        .headers(headers)
-        .bodyValue(JSON.writeValueAsString(body))
+    return post(url, headers, body, MediaType.TEXT_EVENT_STREAM)
         .exchangeToFlux(r -> r.statusCode().is2xxSuccessful()
             ? r.bodyToFlux(SSE)
             : AgentHttp.<ServerSentEvent<String>>failure(r, who).flux())
@@ -92,6 +84,14 @@ public class AgentHttp implements AutoCloseable {
         .takeWhile(data -> !"[DONE]".equals(data.strip()))
         .map(data -> JSON.readTree(data))
         .onErrorMap(e -> onTheWay(e, who));
+  }
+
+  private WebClient.RequestHeadersSpec<?> post(String url, Consumer<HttpHeaders> headers, JsonNode body, MediaType accept) {
+    return web.post().uri(url)
+        .contentType(MediaType.APPLICATION_JSON)
+        .accept(accept)
+        .headers(headers)
+        .bodyValue(JSON.writeValueAsString(body));
   }
 
   /** The failure for a non-2xx answer of {@code who}, with a snippet of its body (never request headers). */
