@@ -235,6 +235,16 @@ class UpstreamRelayIT {
     assertThat(catalogue("?capability=no.such")).isEmpty();
   }
 
+  @Test
+  void aToolAddedUpstreamIsListedOnceTheUpstreamAnnouncesTheChange() {
+    await().atMost(Duration.ofSeconds(30)).until(() -> allToolNames().contains("sdk.add")); // the list is cached now
+    assertThat(allToolNames()).doesNotContain("sdk.late");
+    sdk.addTool(tool("late", null, (exchange, request) ->
+        Mono.just(McpSchema.CallToolResult.builder().addTextContent("late").build())));
+    // the cache lives 5 minutes; only notifications/tools/list_changed (on the SDK's GET stream) drops it sooner
+    await().atMost(Duration.ofSeconds(30)).until(() -> allToolNames().contains("sdk.late"));
+  }
+
   // ---------------------------------------------------------------- failures
 
   @Test

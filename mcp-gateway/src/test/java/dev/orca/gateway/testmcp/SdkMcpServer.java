@@ -92,6 +92,11 @@ public final class SdkMcpServer implements AutoCloseable {
     return this;
   }
 
+  /** Adds a tool while running; the SDK then announces {@code notifications/tools/list_changed}. */
+  public void addTool(AsyncToolSpecification tool) {
+    server.addTool(tool).block(java.time.Duration.ofSeconds(10));
+  }
+
   /** Every POSTed body, in arrival order. */
   public List<String> bodies() {
     return List.copyOf(bodies);
