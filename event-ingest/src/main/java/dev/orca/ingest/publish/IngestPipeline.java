@@ -226,19 +226,10 @@ public class IngestPipeline {
     if (databaseDown.compareAndSet(false, true)) {
       log.warn("PostgreSQL unavailable ({}): publishing webhooks without de-duplication", failure.toString());
     }
-    List<StoredRecord> retry = new ArrayList<>();
-    List<Pending> retrying = new ArrayList<>();
-    for (int i = 0; i < state.unique.size(); i++) {
-      Pending p = state.unique.get(i);
-      Long id = state.inserted == null ? null : state.inserted.get(deliveryKey(p.record()));
-      if (state.inserted != null && id == null) {
-        p.complete(Outcome.DUPLICATE);
-      } else if (id != null && state.acked.contains(id)) {
-        p.complete(Outcome.PUBLISHED);
-      } else {
-        retry.add(new StoredRecord(i, p.record()));
-        retrying.add(p);
-      }
+    List<Pending> retrying = state.unique;
+    List<StoredRecord> retry = new ArrayList<>(retrying.size());
+    for (int i = 0; i < retrying.size(); i++) {
+      retry.add(new StoredRecord(i, retrying.get(i).record())); // no row: the position stands in for its id
     }
     return sender.sendNow(retry)
         .onErrorResume(e -> Mono.just(List.of()))
