@@ -48,6 +48,8 @@ public class TriggerBench {
   final double rate = Double.parseDouble(env("BENCH_RATE", "10"));
   final int seconds = Integer.parseInt(env("BENCH_SECONDS", "30"));
   final int warmup = Integer.parseInt(env("BENCH_WARMUP", "200"));
+  /** Webhooks come from this many repositories (the record key, so the partition, is the repository). */
+  final int repos = Integer.parseInt(env("BENCH_REPOS", "1"));
   final Path repo = Path.of(env("BENCH_REPO", "."));
   final Map<String, String> results = new LinkedHashMap<>();
 
@@ -173,7 +175,11 @@ public class TriggerBench {
   }
 
   CompletableFuture<HttpResponse<String>> webhook(String delivery, String payload) {
-    byte[] body = payload.replace("\"number\": 1,", "\"number\": " + (1 + Math.abs(delivery.hashCode() % 100000)) + ",")
+    int n = Math.abs(delivery.hashCode() % 100000);
+    String repository = repos <= 1 ? "Hello-World" : "Hello-World-" + (n % repos);
+    byte[] body = payload.replace("\"number\": 1,", "\"number\": " + (1 + n) + ",")
+        .replace("Codertocat/Hello-World", "Codertocat/" + repository)
+        .replace("\"name\": \"Hello-World\"", "\"name\": \"" + repository + "\"")
         .getBytes(StandardCharsets.UTF_8);
     return HTTP.sendAsync(HttpRequest.newBuilder(URI.create(ingest + "/webhooks/github"))
         .header("Content-Type", "application/json")
