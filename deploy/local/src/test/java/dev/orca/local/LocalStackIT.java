@@ -160,14 +160,31 @@ class LocalStackIT {
   private Map<String, String> env() {
     Map<String, String> env = new HashMap<>();
     env.put("ORCA_HOME", home.toString());
+    java.util.Set<Integer> chosen = new java.util.HashSet<>();
     for (String variable : List.of("ORCA_LOCAL_PG_PORT", "ORCA_LOCAL_KAFKA_PORT", "ORCA_ORCHESTRATOR_PORT",
         "ORCA_GATEWAY_PORT", "ORCA_INGEST_PORT")) {
-      env.put(variable, Integer.toString(Ports.freePort()));
+      env.put(variable, Integer.toString(portBelowEphemeralRange(chosen)));
     }
     env.put("ORCA_START_TIMEOUT_SECONDS", "150");
     // Quicker start-up on a 2-core CI runner; the services stay idle during the test.
     env.put("ORCA_LOCAL_JAVA_OPTS", "-Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k");
     return env;
+  }
+
+  /**
+   * A free port below Linux's ephemeral range (32768 and up). A port from {@code new ServerSocket(0)} can be
+   * taken before our server binds it by anything binding port 0 meanwhile, such as the embedded broker's own
+   * listeners, which start at the same time as PostgreSQL (seen in CI: PostgreSQL then failed to bind).
+   */
+  private static int portBelowEphemeralRange(java.util.Set<Integer> chosen) {
+    java.util.Random random = new java.util.Random();
+    for (int attempt = 0; attempt < 500; attempt++) {
+      int port = 20_000 + random.nextInt(12_000);
+      if (chosen.add(port) && Ports.isFree(port)) {
+        return port;
+      }
+    }
+    throw new IllegalStateException("no free port between 20000 and 32000");
   }
 
   private static void requireServiceJars() {
