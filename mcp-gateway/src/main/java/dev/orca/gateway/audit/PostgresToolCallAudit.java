@@ -34,7 +34,7 @@ class PostgresToolCallAudit {
         .bind("startedAt", call.startedAt())
         .bind("completedAt", call.completedAt())
         .bind("status", call.outcome().status())
-        .bind("outcome", call.outcome().label());
+        .bind("outcome", call.outcome().outcome());
     spec = bindJson(spec, "params", call.arguments());
     spec = bindJson(spec, "result", call.result());
     spec = call.error() == null ? spec.bindNull("error", String.class) : spec.bind("error", call.error());

@@ -1,5 +1,6 @@
 package dev.orca.gateway.relay;
 
+import dev.orca.common.toolcall.ToolCallOutcome;
 import java.time.Instant;
 import tools.jackson.databind.JsonNode;
 
@@ -18,7 +19,7 @@ public record CallRecord(
     JsonNode arguments,
     JsonNode result,
     String error,
-    CallOutcome outcome,
+    ToolCallOutcome outcome,
     Instant startedAt,
     Instant completedAt,
     long durationMs) {}

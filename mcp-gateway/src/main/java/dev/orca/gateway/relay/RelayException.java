@@ -1,5 +1,6 @@
 package dev.orca.gateway.relay;
 
+import dev.orca.common.toolcall.ToolCallOutcome;
 import tools.jackson.databind.JsonNode;
 
 /** A tool call the relay could not carry out; {@link Reason} says why (and how the caller is told). */
@@ -8,27 +9,27 @@ public final class RelayException extends RuntimeException {
   /** Why a call failed; each is a distinct JSON-RPC error (see the module README). */
   public enum Reason {
     /** No upstream with that prefix, or the upstream has no such tool: -32602, outcome {@code rejected}. */
-    UNKNOWN_TOOL(CallOutcome.REJECTED),
+    UNKNOWN_TOOL(ToolCallOutcome.REJECTED),
     /** The server is registered but disabled: outcome {@code rejected}. */
-    SERVER_DISABLED(CallOutcome.REJECTED),
+    SERVER_DISABLED(ToolCallOutcome.REJECTED),
     /** The upstream's circuit breaker is open after repeated failures: outcome {@code rejected}. */
-    CIRCUIT_OPEN(CallOutcome.REJECTED),
+    CIRCUIT_OPEN(ToolCallOutcome.REJECTED),
     /** The upstream's concurrency limit is reached: outcome {@code rejected}. */
-    OVERLOADED(CallOutcome.REJECTED),
+    OVERLOADED(ToolCallOutcome.REJECTED),
     /** The upstream did not answer in time: outcome {@code timeout}. */
-    TIMEOUT(CallOutcome.TIMEOUT),
+    TIMEOUT(ToolCallOutcome.TIMEOUT),
     /** The upstream failed to answer (not a tool error, which is a result with isError): -32603. */
-    UPSTREAM_ERROR(CallOutcome.UPSTREAM_ERROR),
+    UPSTREAM_ERROR(ToolCallOutcome.UPSTREAM_ERROR),
     /** The upstream answered with a JSON-RPC error of its own, passed on with its code. */
-    UPSTREAM_RPC_ERROR(CallOutcome.UPSTREAM_ERROR);
+    UPSTREAM_RPC_ERROR(ToolCallOutcome.UPSTREAM_ERROR);
 
-    private final CallOutcome outcome;
+    private final ToolCallOutcome outcome;
 
-    Reason(CallOutcome outcome) {
+    Reason(ToolCallOutcome outcome) {
       this.outcome = outcome;
     }
 
-    public CallOutcome outcome() {
+    public ToolCallOutcome outcome() {
       return outcome;
     }
   }

@@ -1,5 +1,6 @@
 package dev.orca.gateway.relay;
 
+import dev.orca.common.toolcall.ToolCallOutcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -281,8 +282,8 @@ public class ToolRelay {
               "Upstream '" + server + "' answered tool '" + tool + "' without a result"))))
           .doOnNext(event -> {
             if (event.isResult() && finished.compareAndSet(false, true)) {
-              CallOutcome outcome = event.result().path("isError").asBoolean(false)
-                  ? CallOutcome.TOOL_ERROR : CallOutcome.SUCCESS;
+              ToolCallOutcome outcome = event.result().path("isError").asBoolean(false)
+                  ? ToolCallOutcome.TOOL_ERROR : ToolCallOutcome.SUCCESS;
               finish(upstream, server, tool, args, external, outcome, event.result(), null, startedAt, start);
             }
           })
@@ -295,7 +296,7 @@ public class ToolRelay {
           })
           .doOnCancel(() -> {
             if (finished.compareAndSet(false, true)) {
-              finish(upstream, server, tool, args, external, CallOutcome.CANCELLED, null,
+              finish(upstream, server, tool, args, external, ToolCallOutcome.CANCELLED, null,
                   "cancelled by the client", startedAt, start);
             }
           });
@@ -315,10 +316,10 @@ public class ToolRelay {
   }
 
   private void finish(Upstream upstream, String server, String tool, JsonNode args, boolean external,
-      CallOutcome outcome, JsonNode result, String error, Instant startedAt, long startNanos) {
+      ToolCallOutcome outcome, JsonNode result, String error, Instant startedAt, long startNanos) {
     long nanos = System.nanoTime() - startNanos;
     // A rejected name is caller's free text: it never becomes a label.
-    boolean known = upstream != null && outcome != CallOutcome.REJECTED;
+    boolean known = upstream != null && outcome != ToolCallOutcome.REJECTED;
     String serverLabel = upstream != null ? server : UNKNOWN_LABEL;
     String toolLabel = known ? tool : UNKNOWN_LABEL;
     try {
@@ -340,11 +341,11 @@ public class ToolRelay {
     }
   }
 
-  private CallMeters meters(String server, String tool, CallOutcome outcome) {
-    return callMeters.computeIfAbsent(server + '\n' + tool + '\n' + outcome.label(), key -> new CallMeters(
+  private CallMeters meters(String server, String tool, ToolCallOutcome outcome) {
+    return callMeters.computeIfAbsent(server + '\n' + tool + '\n' + outcome.outcome(), key -> new CallMeters(
         Counter.builder("orca.gateway.tool.calls")
             .description("Tool calls relayed by the gateway, by how they ended")
-            .tags("server", server, "tool", tool, "outcome", outcome.label())
+            .tags("server", server, "tool", tool, "outcome", outcome.outcome())
             .register(meters),
         Timer.builder("orca.gateway.tool.call.duration")
             .description("Duration of tool calls relayed by the gateway")

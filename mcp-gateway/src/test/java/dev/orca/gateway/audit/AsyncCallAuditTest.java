@@ -1,11 +1,11 @@
 package dev.orca.gateway.audit;
 
+import dev.orca.common.toolcall.ToolCallOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
-import dev.orca.gateway.relay.CallOutcome;
 import dev.orca.gateway.relay.CallRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -17,7 +17,7 @@ import reactor.core.publisher.Sinks;
 
 class AsyncCallAuditTest {
   static CallRecord record(int i) {
-    return new CallRecord("builtin", "echo", null, null, null, CallOutcome.SUCCESS, Instant.now(), Instant.now(), i);
+    return new CallRecord("builtin", "echo", null, null, null, ToolCallOutcome.SUCCESS, Instant.now(), Instant.now(), i);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.orca.orchestrator.engine;
 
+import dev.orca.common.toolcall.ToolCallOutcome;
 import dev.orca.orchestrator.definition.AgentStep;
 import dev.orca.orchestrator.definition.Conditions;
 import dev.orca.orchestrator.definition.Interpolator;

@@ -1,5 +1,6 @@
 package dev.orca.orchestrator.engine;
 
+import dev.orca.common.toolcall.ToolCallOutcome;
 import java.util.UUID;
 import tools.jackson.databind.JsonNode;
 
@@ -15,6 +16,15 @@ public record ToolCallEnding(UUID callId, ToolCallOutcome outcome, JsonNode resu
   }
 
   static ToolCallEnding failed(UUID callId, StepFailure failure, long durationMs) {
-    return callId == null ? null : new ToolCallEnding(callId, ToolCallOutcome.of(failure), null, failure.getMessage(), durationMs);
+    return callId == null ? null : new ToolCallEnding(callId, outcomeOf(failure), null, failure.getMessage(), durationMs);
+  }
+
+  /** A failure on the way to the tool: timeouts, transport failures, and the rest (rejected). */
+  private static ToolCallOutcome outcomeOf(StepFailure failure) {
+    return switch (failure.kind()) {
+      case TIMEOUT -> ToolCallOutcome.TIMEOUT;
+      case TRANSPORT, INTERRUPTED -> ToolCallOutcome.UPSTREAM_ERROR;
+      default -> ToolCallOutcome.REJECTED;
+    };
   }
 }

@@ -1,6 +1,10 @@
-package dev.orca.orchestrator.engine;
+package dev.orca.common.toolcall;
 
-/** How one tool call ended: its {@code mcp_tool_calls} {@code status} and {@code outcome}. */
+/**
+ * How one MCP tool call ended, in the vocabulary of {@code mcp_tool_calls} (V2 CHECK constraints): its
+ * {@code status} and {@code outcome}. The orchestrator records its calls with it and the gateway audits and
+ * labels the calls it relays with it ({@code orca_gateway_tool_calls_total{outcome}}).
+ */
 public enum ToolCallOutcome {
   SUCCESS("completed", "success"),
   TOOL_ERROR("completed", "tool_error"),
@@ -17,20 +21,13 @@ public enum ToolCallOutcome {
     this.outcome = outcome;
   }
 
+  /** {@code mcp_tool_calls.status}. */
   public String status() {
     return status;
   }
 
+  /** {@code mcp_tool_calls.outcome}, also the gateway's metric label. */
   public String outcome() {
     return outcome;
-  }
-
-  /** A failure on the way to the tool: timeouts, transport failures, and the rest (rejected). */
-  static ToolCallOutcome of(StepFailure failure) {
-    return switch (failure.kind()) {
-      case TIMEOUT -> TIMEOUT;
-      case TRANSPORT, INTERRUPTED -> UPSTREAM_ERROR;
-      default -> REJECTED;
-    };
   }
 }
