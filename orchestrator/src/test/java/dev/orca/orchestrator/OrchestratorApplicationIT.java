@@ -9,9 +9,12 @@ import dev.orca.testsupport.TestDatabase;
 import dev.orca.testsupport.TestPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -26,6 +29,7 @@ class OrchestratorApplicationIT {
   }
 
   @LocalServerPort int port;
+  @Autowired DatabaseClient client;
 
   @Test
   void appliesTheWholeSchemaAtStartUp() throws Exception {
@@ -36,6 +40,13 @@ class OrchestratorApplicationIT {
       assertThat(rs.getInt(1)).isEqualTo(Schema.VERSION);
       assertThat(rs.getBoolean(2)).isTrue();
     }
+  }
+
+  @Test
+  void theEnginesConnectionsUseGenericPlans() {
+    String mode = client.sql("SELECT current_setting('plan_cache_mode') AS mode")
+        .map(row -> row.get("mode", String.class)).one().block(Duration.ofSeconds(30));
+    assertThat(mode).isEqualTo("force_generic_plan");
   }
 
   @Test
