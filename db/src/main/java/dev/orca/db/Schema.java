@@ -15,7 +15,7 @@ public final class Schema {
    * The schema version this build expects: the highest {@code V{n}} among the migrations in
    * {@value #LOCATION}. Services wait for the database to reach this version.
    */
-  public static final int VERSION = 10;
+  public static final int VERSION = 11;
 
   /** Where the migrations are, in Flyway's location syntax. */
   public static final String LOCATION = "classpath:db/migration";

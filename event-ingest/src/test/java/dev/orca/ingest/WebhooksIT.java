@@ -207,6 +207,46 @@ class WebhooksIT {
     }
   }
 
+  /**
+   * A replica that recorded a delivery and died before Kafka acknowledged it leaves a row without a
+   * payload: once its lease ends, a redelivery is not a duplicate but is taken over and published;
+   * while the lease runs (the send may still succeed), a redelivery is a duplicate.
+   */
+  @Test
+  void aDeliveryRecordedButNeverAcknowledgedIsTakenOverByItsRedeliveryOnceTheLeaseEnds() throws Exception {
+    String abandoned = UUID.randomUUID().toString();
+    String inFlight = UUID.randomUUID().toString();
+    recordWithoutPayload(abandoned, "now() - interval '1 second'");
+    recordWithoutPayload(inFlight, "now() + interval '1 hour'");
+    byte[] body = Fixtures.githubIssueOpened("octo-org/takeover", 3);
+
+    HttpResponse<String> redelivered = post("/webhooks/github", Fixtures.github(GITHUB_SECRET, "issues", abandoned, body), body);
+    assertThat(redelivered.statusCode()).isEqualTo(200);
+    assertThat(redelivered.body()).contains("\"outcome\":\"published\"");
+    HttpResponse<String> leased = post("/webhooks/github", Fixtures.github(GITHUB_SECRET, "issues", inFlight, body), body);
+    assertThat(leased.statusCode()).isEqualTo(200);
+    assertThat(leased.body()).contains("\"outcome\":\"duplicate\"");
+    HttpResponse<String> again = post("/webhooks/github", Fixtures.github(GITHUB_SECRET, "issues", abandoned, body), body);
+    assertThat(again.body()).contains("\"outcome\":\"duplicate\"");
+
+    String marker = sendMarker("octo-org/takeover");
+    try (TopicReader topic = reader("orca.webhooks.github")) {
+      topic.until(r -> TopicReader.contains(r, marker), WAIT);
+      assertThat(topic.withId(abandoned)).hasSize(1);
+      assertThat(topic.withId(inFlight)).isEmpty();
+    }
+    assertThat(outboxRows("delivery_id = '" + abandoned + "'")).isEqualTo(1);
+  }
+
+  private static void recordWithoutPayload(String delivery, String relayAfter) throws SQLException {
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password());
+         var statement = c.prepareStatement("INSERT INTO webhook_outbox (source, delivery_id, topic, record_key, relay_after)"
+             + " VALUES ('github', ?, 'orca.webhooks.github', 'octo-org/takeover', " + relayAfter + ")")) {
+      statement.setString(1, delivery);
+      statement.executeUpdate();
+    }
+  }
+
   @Test
   void slackUrlVerificationIsAnsweredAndAMessageIsPublishedOnceDespiteRetries() throws Exception {
     byte[] challenge = Fixtures.payload("slack/url_verification.json");

@@ -28,15 +28,18 @@ import reactor.util.retry.Retry;
  * the running batches ran, up to {@code orca.ingest.max-batch}); up to
  * {@code orca.ingest.batch-concurrency} batches run at once per replica:
  * <ol>
- *   <li>insert the batch into {@code webhook_outbox} in one statement; a delivery id already there is
- *       a duplicate; new rows are leased to this replica (the relay leaves them alone);</li>
+ *   <li>record the batch's deliveries in {@code webhook_outbox} in one statement, without payloads; a
+ *       delivery id already there is a duplicate; new rows are leased to this replica (the relay leaves
+ *       them alone);</li>
  *   <li>send them to Kafka and wait for {@code acks=all}; answer 200;</li>
  *   <li>mark the acknowledged rows published (in the background).</li>
  * </ol>
- * Rows Kafka did not acknowledge are released to the {@link OutboxRelay} and answered 202, as are rows
- * that must wait behind an older queued record of their key, and everything while Kafka is known to
- * be away. If PostgreSQL fails, the batch is published directly without de-duplication; only if that
- * fails too is the answer 503.
+ * Rows Kafka did not acknowledge, and rows that must wait behind an older queued record of their key,
+ * get their payload stored and go to the {@link OutboxRelay}: answered 202 (503 if that store fails:
+ * then the row is left as never acknowledged, and a redelivery takes it over once the lease ends).
+ * While Kafka is known to be away, batches are queued, payloads and all, in their one statement. If
+ * PostgreSQL fails, the batch is published directly without de-duplication; only if that fails too is
+ * the answer 503.
  */
 @Component
 public class IngestPipeline {
@@ -63,7 +66,8 @@ public class IngestPipeline {
     this.records = records;
     this.relay = relay;
     this.metrics = metrics;
-    // Longer than a direct send can take (delivery timeout plus waiting for metadata), with room to spare.
+    // Longer than a direct send and storing its payload can take (delivery timeout plus waiting for
+    // metadata), with room to spare: until it ends, a redelivery of the webhook is a duplicate.
     this.lease = properties.publishTimeout().multipliedBy(4).plusSeconds(20);
     this.maxBatch = properties.maxBatch();
     this.maxPending = properties.maxPending();
@@ -129,8 +133,9 @@ public class IngestPipeline {
   /** What one batch learnt, kept for the answers and for the fallback. */
   private static final class BatchState {
     final List<Pending> unique;
-    Map<String, Long> inserted; // delivery key -> row id; null until the insert succeeded
+    Map<String, Long> recorded; // delivery key -> row id; null until the statement succeeded
     Set<Long> acked = Set.of();
+    Set<Long> queued = Set.of();
 
     BatchState(List<Pending> unique) {
       this.unique = unique;
@@ -149,50 +154,62 @@ public class IngestPipeline {
       }
     }
     BatchState state = new BatchState(unique);
-    Duration lease = sender.available() ? this.lease : Duration.ZERO;
-    return outbox.insert(unique.stream().map(Pending::record).toList(), lease)
+    List<OutgoingRecord> records = unique.stream().map(Pending::record).toList();
+    boolean direct = sender.available();
+    return (direct ? outbox.record(records, lease) : outbox.queue(records))
         .collectList()
         // Two replicas inserting the same deliveries in different orders can deadlock: once more.
         .retryWhen(Retry.max(1).filter(IngestPipeline::isDeadlock))
-        .flatMap(inserted -> {
-          Map<String, WebhookOutbox.Inserted> byKey = new HashMap<>();
-          inserted.forEach(row -> byKey.put(row.source().id() + '\u0000' + row.deliveryId(), row));
+        .flatMap(rows -> {
+          Map<String, WebhookOutbox.Recorded> byKey = new HashMap<>();
+          rows.forEach(row -> byKey.put(row.source().id() + '\u0000' + row.deliveryId(), row));
           Map<String, Long> ids = new HashMap<>();
-          List<StoredRecord> direct = new ArrayList<>();
+          List<StoredRecord> now = new ArrayList<>();
+          List<StoredRecord> behind = new ArrayList<>();
           for (Pending p : unique) {
-            WebhookOutbox.Inserted row = byKey.get(deliveryKey(p.record()));
+            WebhookOutbox.Recorded row = byKey.get(deliveryKey(p.record()));
             if (row != null) {
               ids.put(deliveryKey(p.record()), row.id());
-              if (!row.behind()) {
-                direct.add(new StoredRecord(row.id(), p.record()));
-              }
+              (row.behind() ? behind : now).add(new StoredRecord(row.id(), p.record()));
             }
           }
-          state.inserted = ids;
-          return publish(direct, state);
+          state.recorded = ids;
+          if (!direct) {
+            state.queued = new HashSet<>(ids.values());
+            return Mono.empty();
+          }
+          return publish(now, behind, state);
         })
         .then(Mono.<Void>fromRunnable(() -> answer(state)))
-        .onErrorResume(e -> state.inserted == null ? fallback(state, e) : Mono.fromRunnable(() -> answer(state)));
+        .onErrorResume(e -> state.recorded == null ? fallback(state, e) : Mono.fromRunnable(() -> answer(state)));
   }
 
   /**
    * Sends the leased rows; what the broker acknowledged is marked published (in the background: the
-   * answer needs the acknowledgement, not the mark, and the lease keeps the relay off meanwhile); what
-   * it did not is released to the relay before the webhook is answered 202.
+   * answer needs the acknowledgement, not the mark, and the lease keeps the relay and redeliveries off
+   * meanwhile); what it did not, and the rows behind a queued one, get their payloads stored for the
+   * relay before the webhooks are answered.
    */
-  private Mono<Void> publish(List<StoredRecord> direct, BatchState state) {
-    if (direct.isEmpty()) {
-      return Mono.empty();
-    }
-    return sender.sendNow(direct)
+  private Mono<Void> publish(List<StoredRecord> now, List<StoredRecord> behind, BatchState state) {
+    return sender.sendNow(now)
         .onErrorResume(e -> Mono.just(List.of()))
         .flatMap(acked -> {
           state.acked = new HashSet<>(acked);
-          outbox.markPublished(acked)
-              .subscribe(v -> {}, e -> log.warn("Could not mark {} published webhooks ({}); the relay sends them again "
-                  + "when their lease ends", acked.size(), e.toString()));
-          List<Long> failed = direct.stream().map(StoredRecord::id).filter(id -> !state.acked.contains(id)).toList();
-          return outbox.release(failed).onErrorResume(e -> Mono.empty()); // else the lease runs out
+          if (!acked.isEmpty()) {
+            outbox.markPublished(acked)
+                .retryWhen(Retry.backoff(2, Duration.ofMillis(200)))
+                .subscribe(v -> {}, e -> log.warn("Could not mark {} published webhooks ({}); a redelivery of one "
+                    + "would be published again once its lease ends", acked.size(), e.toString()));
+          }
+          List<StoredRecord> waiting = new ArrayList<>(behind);
+          now.stream().filter(r -> !state.acked.contains(r.id())).forEach(waiting::add);
+          return outbox.store(waiting).collectList()
+              .doOnNext(stored -> state.queued = new HashSet<>(stored))
+              .onErrorResume(e -> {
+                log.warn("Could not queue {} webhooks Kafka did not take ({}); answering 503", waiting.size(), e.toString());
+                return Mono.empty();
+              })
+              .then();
         });
   }
 
@@ -202,15 +219,17 @@ public class IngestPipeline {
     }
     boolean queued = false;
     for (Pending p : state.unique) {
-      Long id = state.inserted.get(deliveryKey(p.record()));
+      Long id = state.recorded.get(deliveryKey(p.record()));
       if (id == null) {
         p.complete(Outcome.DUPLICATE);
       } else if (state.acked.contains(id)) {
         metrics.published(p.record().source(), System.nanoTime() - p.startNanos());
         p.complete(Outcome.PUBLISHED);
-      } else {
+      } else if (state.queued.contains(id)) {
         queued = true;
         p.complete(Outcome.QUEUED);
+      } else {
+        p.complete(Outcome.UNAVAILABLE); // neither acknowledged nor stored
       }
     }
     if (queued) {
