@@ -5,10 +5,15 @@ import dev.orca.orchestrator.execution.ExecutionQueries;
 import dev.orca.orchestrator.execution.ExecutionQueries.StartOutcome;
 import io.r2dbc.spi.R2dbcException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -18,10 +23,12 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The effect of one webhook event: its {@code events} row, then, in one transaction, the executions
- * its routes start (each carrying {@code trigger_event_id}, so a redelivery starts nothing new) and
- * the row's final status: {@code processed}, {@code ignored} (no route) or {@code failed} (with every
- * route's error). An event whose row is already final is a redelivery and does nothing.
+ * The effect of webhook events: their {@code events} rows, the executions their routes start (each
+ * carrying {@code trigger_event_id}, so a redelivery starts nothing new) and each row's final status:
+ * {@code processed}, {@code ignored} (no route) or {@code failed} (with every route's error). An event
+ * whose row is already final is a redelivery and does nothing. The consumer hands over a partition's
+ * waiting events at once ({@link #handleAll}); {@link #handle} is one event alone, for when a batch fails
+ * on data the database refuses.
  */
 @Component
 class EventTrigger {
@@ -48,6 +55,90 @@ class EventTrigger {
   /** What handling an event came to. */
   record Outcome(UUID eventId, String status, List<UUID> started, boolean redelivery) {}
 
+  /**
+   * Handles events of one partition together, in their order: their rows in one statement, one read of the
+   * repositories and subscriptions routing needs, then every start and every status in one transaction, so
+   * the executions are created in the events' order and all of it commits at once. A later copy of an event in
+   * the batch is a redelivery. Errors when the database failed or refused any of them, with nothing kept:
+   * {@link #handle} each alone then says which.
+   *
+   * @return the outcomes in the order of {@code batch}
+   */
+  Mono<List<Outcome>> handleAll(List<WebhookEvent> batch) {
+    Map<String, WebhookEvent> byDelivery = new LinkedHashMap<>();
+    batch.forEach(event -> byDelivery.putIfAbsent(deliveryKey(event), event));
+    List<WebhookEvent> distinct = List.copyOf(byDelivery.values());
+    return routing(distinct)
+        .flatMap(routing -> events.recordAll(distinct)
+            .flatMap(recorded -> Flux.range(0, distinct.size())
+                .concatMap(i -> route(distinct.get(i), recorded.get(i), routing))
+                .collectList())
+            .flatMap(routed -> events.finishAll(routed.stream().filter(r -> !r.redelivery()).map(Routed::finish).toList())
+                .thenReturn(routed))
+            .as(tx::transactional))
+        .map(routed -> {
+          Map<String, Outcome> byDeliveryKey = new HashMap<>();
+          for (int i = 0; i < distinct.size(); i++) {
+            byDeliveryKey.put(deliveryKey(distinct.get(i)), done(routed.get(i)));
+          }
+          Set<String> seen = new HashSet<>();
+          List<Outcome> outcomes = new ArrayList<>();
+          for (WebhookEvent event : batch) {
+            Outcome outcome = byDeliveryKey.get(deliveryKey(event));
+            outcomes.add(seen.add(deliveryKey(event)) ? outcome
+                : new Outcome(outcome.eventId(), outcome.status(), List.of(), true));
+          }
+          return outcomes;
+        });
+  }
+
+  private static String deliveryKey(WebhookEvent event) {
+    return event.source() + "/" + event.deliveryId();
+  }
+
+  /** One event of a batch: nothing when its row is already final, else its routes' starts (its status comes later). */
+  private Mono<Routed> route(WebhookEvent event, PostgresEventStore.Recorded recorded, Routing routing) {
+    if (recorded.finished()) {
+      return Mono.just(Routed.redelivery(recorded));
+    }
+    ConfiguredRepository repo = routing.repository(event);
+    ObjectNode context = Router.triggerContext(recorded.id(), event, repo);
+    return start(recorded.id(), context, Router.routes(event, context, routing.subscriptions(event.source()), repo));
+  }
+
+  /** The registered repositories and enabled subscriptions a batch's routing needs, read once for the batch. */
+  private record Routing(Map<String, List<Subscription>> bySource, Map<String, ConfiguredRepository> byOwnerName) {
+    List<Subscription> subscriptions(String source) {
+      return bySource.getOrDefault(source, List.of());
+    }
+
+    ConfiguredRepository repository(WebhookEvent event) {
+      List<String> ownerName = ownerName(event);
+      return ownerName == null ? null : byOwnerName.get(ownerName.get(0) + "/" + ownerName.get(1));
+    }
+  }
+
+  private Mono<Routing> routing(List<WebhookEvent> batch) {
+    Set<String> sources = new LinkedHashSet<>();
+    Set<List<String>> ownerNames = new LinkedHashSet<>();
+    for (WebhookEvent event : batch) {
+      sources.add(event.source());
+      List<String> ownerName = ownerName(event);
+      if (ownerName != null) {
+        ownerNames.add(ownerName);
+      }
+    }
+    Mono<Map<String, List<Subscription>>> bySource = Flux.fromIterable(sources)
+        .flatMap(source -> subscriptions.enabledFor(source).collectList().map(found -> Map.entry(source, found)))
+        .collectMap(Map.Entry::getKey, Map.Entry::getValue);
+    return Mono.zip(bySource, repositories.findAll(ownerNames)).map(found -> new Routing(found.getT1(), found.getT2()));
+  }
+
+  private static List<String> ownerName(WebhookEvent event) {
+    String[] ownerName = Router.ownerAndName(event);
+    return ownerName == null ? null : List.of(ownerName);
+  }
+
   /** Completes once the row and the executions are durable; errors only when the database failed. */
   Mono<Outcome> handle(WebhookEvent event) {
     // The row and what routing reads do not depend on each other: one round trip's wait instead of two.
@@ -71,46 +162,71 @@ class EventTrigger {
   }
 
   private Mono<Outcome> startAll(UUID eventId, ObjectNode context, List<Router.Route> routes) {
-    List<String> errors = new ArrayList<>();
-    List<StartOutcome.Started> started = new ArrayList<>();
-    List<String> startedWorkflows = new ArrayList<>();
-    ExecutionQueries.Trigger trigger = new ExecutionQueries.Trigger(eventId, context);
-    Mono<Void> work = Flux.fromIterable(routes)
-        .concatMap(route -> {
-          if (route instanceof Router.Route.Failed failed) {
-            errors.add(failed.via() + ": " + failed.error());
-            return Mono.empty();
-          }
-          Router.Route.Start start = (Router.Route.Start) route;
-          return executions.start(start.workflow(), start.input(), null, TRIGGERED_BY, null, trigger)
-              .doOnNext(outcome -> {
-                if (outcome instanceof StartOutcome.Started s) {
-                  started.add(s);
-                  startedWorkflows.add(start.workflow());
-                } else if (outcome instanceof StartOutcome.UnknownWorkflow) {
-                  errors.add(start.via() + ": there is no workflow named '" + start.workflow() + "'");
-                } else if (outcome instanceof StartOutcome.DisabledWorkflow) {
-                  errors.add(start.via() + ": workflow '" + start.workflow() + "' is disabled");
-                }
-              });
-        })
-        .then(Mono.defer(() -> events.finish(eventId, status(routes, errors), errors.isEmpty() ? null : String.join("; ", errors))));
-    return work.as(tx::transactional)
+    return start(eventId, context, routes)
+        .flatMap(routed -> events.finish(eventId, routed.status(), routed.error()).thenReturn(routed))
+        .as(tx::transactional)
         // Deterministic: retrying cannot help, so the row says why and nothing is started.
         .onErrorResume(EventTrigger::refusedAsData, e -> {
+          List<String> errors = new ArrayList<>();
+          routes.stream().filter(Router.Route.Failed.class::isInstance).map(Router.Route.Failed.class::cast)
+              .forEach(failed -> errors.add(failed.via() + ": " + failed.error()));
           errors.add("the database refused what the routes would start: " + databaseReason(e));
-          started.clear();
-          startedWorkflows.clear();
-          return events.finish(eventId, "failed", String.join("; ", errors));
+          Routed refused = new Routed(eventId, "failed", String.join("; ", errors), List.of(), List.of(), false);
+          return events.finish(eventId, refused.status(), refused.error()).thenReturn(refused);
         })
-        .then(Mono.fromSupplier(() -> {
-          startedWorkflows.forEach(workflow -> metrics.started(workflow, TRIGGERED_BY));
-          String status = status(routes, errors);
-          if (!errors.isEmpty()) {
-            log.warn("Event {} failed to route: {}", eventId, String.join("; ", errors));
-          }
-          return new Outcome(eventId, status, started.stream().map(StartOutcome.Started::id).collect(Collectors.toList()), false);
-        }));
+        .map(this::done);
+  }
+
+  /** What one event's routes came to: the executions started and, when some route failed, why. */
+  private record Routed(UUID eventId, String status, String error, List<UUID> started, List<String> startedWorkflows,
+      boolean redelivery) {
+    static Routed redelivery(PostgresEventStore.Recorded recorded) {
+      return new Routed(recorded.id(), recorded.status(), null, List.of(), List.of(), true);
+    }
+
+    PostgresEventStore.Finish finish() {
+      return new PostgresEventStore.Finish(eventId, status, error);
+    }
+  }
+
+  /** Starts the routes' workflows in the caller's transaction (or each in its own); writes no status. */
+  private Mono<Routed> start(UUID eventId, ObjectNode context, List<Router.Route> routes) {
+    return Mono.defer(() -> {
+      List<String> errors = new ArrayList<>();
+      List<UUID> started = new ArrayList<>();
+      List<String> startedWorkflows = new ArrayList<>();
+      ExecutionQueries.Trigger trigger = new ExecutionQueries.Trigger(eventId, context);
+      return Flux.fromIterable(routes)
+          .concatMap(route -> {
+            if (route instanceof Router.Route.Failed failed) {
+              errors.add(failed.via() + ": " + failed.error());
+              return Mono.empty();
+            }
+            Router.Route.Start start = (Router.Route.Start) route;
+            return executions.start(start.workflow(), start.input(), null, TRIGGERED_BY, null, trigger)
+                .doOnNext(outcome -> {
+                  if (outcome instanceof StartOutcome.Started s) {
+                    started.add(s.id());
+                    startedWorkflows.add(start.workflow());
+                  } else if (outcome instanceof StartOutcome.UnknownWorkflow) {
+                    errors.add(start.via() + ": there is no workflow named '" + start.workflow() + "'");
+                  } else if (outcome instanceof StartOutcome.DisabledWorkflow) {
+                    errors.add(start.via() + ": workflow '" + start.workflow() + "' is disabled");
+                  }
+                });
+          })
+          .then(Mono.fromSupplier(() -> new Routed(eventId, status(routes, errors),
+              errors.isEmpty() ? null : String.join("; ", errors), started, startedWorkflows, false)));
+    });
+  }
+
+  /** After the commit: counts the started executions and says why an event failed. */
+  private Outcome done(Routed routed) {
+    routed.startedWorkflows().forEach(workflow -> metrics.started(workflow, TRIGGERED_BY));
+    if (routed.error() != null) {
+      log.warn("Event {} failed to route: {}", routed.eventId(), routed.error());
+    }
+    return new Outcome(routed.eventId(), routed.status(), routed.started(), routed.redelivery());
   }
 
   /** Data exceptions (class 22, e.g. a NUL in JSON text) and constraint violations (23): retrying cannot help. */

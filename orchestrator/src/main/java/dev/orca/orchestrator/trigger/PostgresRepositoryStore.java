@@ -6,7 +6,12 @@ import static dev.orca.orchestrator.sql.Sql.readJson;
 
 import io.r2dbc.spi.Readable;
 import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
 import reactor.core.publisher.Flux;
@@ -62,6 +67,27 @@ class PostgresRepositoryStore {
             + "ORDER BY owner = :owner AND name = :name DESC LIMIT 1")
         .bind("owner", owner).bind("name", name)
         .map(this::repository).one();
+  }
+
+  /**
+   * {@link #find} for many owner/name pairs in one statement: the registered repository of each pair that
+   * has one, keyed by the pair as given ({@code owner/name}).
+   */
+  Mono<Map<String, ConfiguredRepository>> findAll(Collection<List<String>> ownerNames) {
+    if (ownerNames.isEmpty()) {
+      return Mono.just(Map.of());
+    }
+    String columns = Arrays.stream(COLUMNS.split(", ")).map("r."::concat).collect(Collectors.joining(", "));
+    return db.sql("SELECT DISTINCT ON (w.ord) w.owner || '/' || w.name AS wanted, " + columns + """
+             FROM unnest(CAST(:owners AS text[]), CAST(:names AS text[])) WITH ORDINALITY AS w(owner, name, ord)
+             JOIN repositories r ON lower(r.owner) = lower(w.owner) AND lower(r.name) = lower(w.name)
+             ORDER BY w.ord, r.owner = w.owner AND r.name = w.name DESC
+            """)
+        .bind("owners", ownerNames.stream().map(on -> on.get(0)).toArray(String[]::new))
+        .bind("names", ownerNames.stream().map(on -> on.get(1)).toArray(String[]::new))
+        .map(row -> Map.entry(row.get("wanted", String.class), repository(row)))
+        .all()
+        .collectMap(Map.Entry::getKey, Map.Entry::getValue);
   }
 
   /** Ordered by full name, after {@code afterFullName} (exclusive) when given. */

@@ -20,6 +20,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.kafka.receiver.KafkaReceiver;
 import reactor.kafka.receiver.ReceiverOptions;
@@ -29,9 +30,9 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * The consumer group over the webhook topics (DESIGN §6, §10). Records of one partition are handled
- * one after another, partitions in parallel; a record's offset is acknowledged, and so committed, only
- * after its effect is durable ({@link EventTrigger}), so a crash or rebalance redelivers it and the unique
- * keys make that harmless. An undecodable record, or one the database refuses as data, goes to the dead-letter topic
+ * in order, in batches of those waiting (up to {@code batchSize}), partitions in parallel; a record's offset
+ * is acknowledged, and so committed, only after its effect is durable ({@link EventTrigger}), so a crash or
+ * rebalance redelivers it and the unique keys make that harmless. An undecodable record, or one the database refuses as data, goes to the dead-letter topic
  * and consumption goes on; while the database is unreachable the record is retried with back-off.
  */
 @Component
@@ -95,34 +96,64 @@ class TriggerConsumer implements SmartLifecycle {
     running = KafkaTopics.createIfMissing(bootstrapServers, Duration.ofSeconds(10), topics, properties.partitions(), Map.of())
         .thenMany(KafkaReceiver.create(options()).receive())
         .groupBy(record -> record.receiverOffset().topicPartition())
-        .flatMap(partition -> partition.concatMap(this::process))
+        // In order within a partition; the records that arrived while a batch was handled form the next one.
+        .flatMap(partition -> partition.bufferTimeout(properties.batchSize(), properties.batchWait(), true)
+            .concatMap(this::process))
         .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(properties.maxBackoff())
             .doBeforeRetry(s -> log.warn("Trigger consumer failed, restarting: {}", s.failure().toString())))
         .subscribe();
     log.info("Triggers consume {} as group {}", properties.topics(), properties.groupId());
   }
 
-  /** The record's effect (or dead letter), then its commit. */
-  private Mono<Void> process(ReceiverRecord<byte[], byte[]> record) {
-    return effect(record)
-        .retryWhen(Retry.backoff(Long.MAX_VALUE, MIN_BACKOFF).maxBackoff(properties.maxBackoff())
-            .doBeforeRetry(s -> log.warn("Event at {}-{}@{} not stored yet, retrying: {}", record.topic(),
-                record.partition(), record.offset(), s.failure().toString())))
+  /**
+   * A partition's waiting records together: dead letters for the undecodable ones, the events' effects in one
+   * transaction ({@link EventTrigger#handleAll}), then their commit. When the database refuses the batch as data,
+   * each event is handled alone, so only the one it refuses becomes a dead letter.
+   */
+  private Mono<Void> process(List<ReceiverRecord<byte[], byte[]>> batch) {
+    List<ReceiverRecord<byte[], byte[]>> records = new ArrayList<>();
+    List<WebhookEvent> events = new ArrayList<>();
+    Mono<Void> deadLetters = Mono.empty();
+    for (ReceiverRecord<byte[], byte[]> record : batch) {
+      WebhookDecoder.Decoded decoded = decoder.decode(record);
+      if (decoded instanceof WebhookDecoder.Decoded.Undecodable bad) {
+        deadLetters = deadLetters.then(retried(Mono.defer(() -> deadLetter(record, "undecodable", bad.reason())), List.of(record)));
+      } else {
+        records.add(record);
+        events.add(((WebhookDecoder.Decoded.Event) decoded).event());
+      }
+    }
+    Mono<Void> effects = events.isEmpty() ? Mono.empty() : retried(Mono.defer(() -> trigger.handleAll(events))
+        .doOnNext(outcomes -> {
+          for (int i = 0; i < outcomes.size(); i++) {
+            count(events.get(i).source(), outcomes.get(i));
+          }
+        })
+        .then()
+        .onErrorResume(EventTrigger::refusedAsData, e -> Flux.range(0, events.size())
+            .concatMap(i -> retried(effect(records.get(i), events.get(i)), List.of(records.get(i))))
+            .then()), records);
+    return deadLetters.then(effects)
         .then(beforeCommit)
         // Acknowledged only now; acknowledged offsets are committed every COMMIT_INTERVAL and when partitions are
-        // revoked or the consumer closes, so no broker round trip sits between one record and the next. A crash
+        // revoked or the consumer closes, so no broker round trip sits between one batch and the next. A crash
         // before that commit redelivers records whose effects are done, which the unique keys absorb.
-        .then(Mono.fromRunnable(() -> record.receiverOffset().acknowledge()));
+        .then(Mono.fromRunnable(() -> batch.forEach(record -> record.receiverOffset().acknowledge())));
   }
 
-  private Mono<Void> effect(ConsumerRecord<byte[], byte[]> record) {
-    WebhookDecoder.Decoded decoded = decoder.decode(record);
-    if (decoded instanceof WebhookDecoder.Decoded.Undecodable bad) {
-      return deadLetter(record, "undecodable", bad.reason());
-    }
-    WebhookEvent event = ((WebhookDecoder.Decoded.Event) decoded).event();
+  /** Retried with back-off while the database (or the broker, for a dead letter) is unreachable. */
+  private Mono<Void> retried(Mono<Void> effect, List<? extends ConsumerRecord<?, ?>> records) {
+    ConsumerRecord<?, ?> first = records.get(0);
+    return effect.retryWhen(Retry.backoff(Long.MAX_VALUE, MIN_BACKOFF).maxBackoff(properties.maxBackoff())
+        .doBeforeRetry(s -> log.warn("{} at {}-{}@{} not stored yet, retrying: {}",
+            records.size() == 1 ? "Event" : records.size() + " events", first.topic(), first.partition(), first.offset(),
+            s.failure().toString())));
+  }
+
+  /** One event alone: its effect, or a dead letter when the database refuses it as data. */
+  private Mono<Void> effect(ConsumerRecord<byte[], byte[]> record, WebhookEvent event) {
     return Mono.defer(() -> trigger.handle(event))
-        .doOnNext(outcome -> count(event.source(), outcome.redelivery() ? "redelivery" : outcome.status()))
+        .doOnNext(outcome -> count(event.source(), outcome))
         .then()
         .onErrorResume(EventTrigger::refusedAsData,
             e -> deadLetter(record, event.source(), "the database refused the event: " + EventTrigger.databaseReason(e)));
@@ -132,6 +163,10 @@ class TriggerConsumer implements SmartLifecycle {
     log.warn("Dead-lettering {}-{}@{} to {}: {}", record.topic(), record.partition(), record.offset(),
         deadLetters.topic(), reason);
     return deadLetters.send(record, reason).doOnSuccess(v -> count(source, "dead_letter"));
+  }
+
+  private void count(String source, EventTrigger.Outcome outcome) {
+    count(source, outcome.redelivery() ? "redelivery" : outcome.status());
   }
 
   private void count(String source, String outcome) {

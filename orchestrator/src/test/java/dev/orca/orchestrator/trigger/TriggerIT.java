@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -240,7 +241,7 @@ class TriggerIT {
     String group = PREFIX + "-restart-" + repo;
     TestKafka.get().createTopic(topic, 1);
     subscribedWorkflow(repo);
-    TriggerProperties properties = new TriggerProperties(true, group, List.of(topic), DLQ, 1, Duration.ofSeconds(2));
+    TriggerProperties properties = new TriggerProperties(true, group, List.of(topic), DLQ, 1, Duration.ofSeconds(2), 100, Duration.ofMillis(1));
     String bootstrap = TestKafka.get().bootstrapServers();
     TriggerConsumer crashing = new TriggerConsumer(properties, bootstrap, trigger, new WebhookDecoder(json), meters, Mono.never());
     crashing.start();
@@ -252,16 +253,48 @@ class TriggerIT {
     assertThat(WebhookRecords.committed(bootstrap, group, sent)).as("effect done, offset not committed").isLessThanOrEqualTo(sent.offset());
     crashing.stop();
 
-    TriggerConsumer restarted = new TriggerConsumer(properties, bootstrap, trigger, new WebhookDecoder(json), meters, Mono.empty());
-    restarted.start();
-    try {
-      await().atMost(Duration.ofSeconds(90)).until(() -> WebhookRecords.committed(bootstrap, group, sent) > sent.offset());
-    } finally {
-      restarted.stop();
-    }
+    consumeUntilCommitted(properties, sent);
     assertThat(query("SELECT e.id FROM workflow_executions e JOIN events v ON v.id = e.trigger_event_id "
         + "WHERE v.delivery_id = '" + delivery + "'")).containsExactly(execution);
     assertThat(query("SELECT count(*) FROM events WHERE delivery_id = '" + delivery + "'")).containsExactly("1");
+  }
+
+  @Test
+  void aBurstOfOneRepositorysEventsIsHandledInBatchesStartingEachOnceInOrder() throws Exception {
+    String repo = "burst-" + suffix();
+    String topic = PREFIX + ".burst." + repo;
+    String group = PREFIX + "-burst-" + repo;
+    TestKafka.get().createTopic(topic, 1);
+    String workflow = subscribedWorkflow(repo);
+    int events = 150;
+    // The whole burst waits on the partition before the consumer starts, so it meets it as one backlog; the 10th
+    // event is delivered twice in a row.
+    RecordMetadata last = null;
+    for (int i = 1; i <= events; i++) {
+      ObjectNode payload = WebhookRecords.issueOpened("Codertocat", repo);
+      ((ObjectNode) payload.get("issue")).put("number", i);
+      CloudEvent event = WebhookRecords.github("com.github.issues.opened", WebhookRecords.newDeliveryId(), payload);
+      last = WebhookRecords.send(producer, topic, "Codertocat/" + repo, event);
+      if (i == 10) {
+        last = WebhookRecords.send(producer, topic, "Codertocat/" + repo, event);
+      }
+    }
+    consumeUntilCommitted(new TriggerProperties(true, group, List.of(topic), DLQ, 1, Duration.ofSeconds(2), 40, Duration.ofMillis(1)), last);
+
+    String ofRepo = " FROM workflow_executions e JOIN events v ON v.id = e.trigger_event_id "
+        + "WHERE v.payload -> 'repository' ->> 'name' = '" + repo + "'";
+    assertThat(query("SELECT status || ' ' || count(*) FROM events WHERE payload -> 'repository' ->> 'name' = '" + repo
+        + "' GROUP BY status")).containsExactly("processed " + events);
+    assertThat(query("SELECT count(*) || ' ' || count(DISTINCT e.trigger_event_id)" + ofRepo))
+        .containsExactly(events + " " + events);
+    assertThat(meters.counter("orca.executions.started", "workflow", workflow, "trigger", "event").count()).isEqualTo(events);
+    // Executions of later events are never created before those of earlier ones (a batch's events share one
+    // transaction, so their executions have the same created_at; the issue number orders those).
+    List<String> numbers = query("SELECT e.input ->> 'issue_number'" + ofRepo
+        + " ORDER BY e.created_at, CAST(e.input ->> 'issue_number' AS int)");
+    assertThat(numbers).containsExactlyElementsOf(IntStream.rangeClosed(1, events).mapToObj(Integer::toString).toList());
+    assertThat(Integer.parseInt(query("SELECT count(DISTINCT e.created_at)" + ofRepo).get(0)))
+        .as("the backlog was handled in batches, each in one transaction").isLessThan(events);
   }
 
   @Test
@@ -342,6 +375,19 @@ class TriggerIT {
         .put("filterExpression", "payload.repository.name == '" + repo + "'")
         .put("workflow", workflow), 201);
     return workflow;
+  }
+
+  /** Runs a consumer of its own (group and topics from {@code properties}) until {@code record} is committed. */
+  private void consumeUntilCommitted(TriggerProperties properties, RecordMetadata record) {
+    String bootstrap = TestKafka.get().bootstrapServers();
+    TriggerConsumer consumer = new TriggerConsumer(properties, bootstrap, trigger, new WebhookDecoder(json), meters, Mono.empty());
+    consumer.start();
+    try {
+      await().atMost(Duration.ofSeconds(120))
+          .until(() -> WebhookRecords.committed(bootstrap, properties.groupId(), record) > record.offset());
+    } finally {
+      consumer.stop();
+    }
   }
 
   private static int counter;
