@@ -24,6 +24,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,25 +78,29 @@ public class TriggerBench {
     log("warm-up: %d webhooks and %d API starts at %.0f/s", warmup, warmup, rate);
     phase("warmup_webhook", warmup, id -> webhook(id, payload));
     phase("warmup_api", warmup, id -> apiStart(id));
-    log("webhook phase: %.0f/s for %d s", rate, seconds);
-    long[] cpu0 = machineTicks();
-    Map<String, Instant> webhooks = phase("webhook", (int) (rate * seconds), id -> webhook(id, payload));
-    long[] cpu1 = machineTicks();
-    results.put("webhook.machine_busy_pct", String.format(Locale.ROOT, "%.1f", 100.0 * (cpu1[0] - cpu0[0]) / (cpu1[1] - cpu0[1])));
-    log("api phase (baseline): %.0f/s for %d s", rate, seconds);
-    cpu0 = machineTicks();
-    Map<String, Instant> starts = phase("api", (int) (rate * seconds), id -> apiStart(id));
-    cpu1 = machineTicks();
-    results.put("api.machine_busy_pct", String.format(Locale.ROOT, "%.1f", 100.0 * (cpu1[0] - cpu0[0]) / (cpu1[1] - cpu0[1])));
-
     try (Connection c = DriverManager.getConnection(jdbc, "orca", "orca")) {
+      log("webhook phase: %.0f/s for %d s", rate, seconds);
+      Usage before = usage(c);
+      Map<String, Instant> webhooks = phase("webhook", (int) (rate * seconds), id -> webhook(id, payload));
+      // Until the last execution is started, so a consumer that fell behind is charged for all of its work.
       await(c, "SELECT count(*) FROM events v JOIN workflow_executions e ON e.trigger_event_id = v.id WHERE v.delivery_id = ANY(?)",
           webhooks.keySet(), webhooks.size());
+      report("webhook", before, usage(c), webhooks.size());
+      log("api phase (baseline): %.0f/s for %d s", rate, seconds);
+      before = usage(c);
+      Map<String, Instant> starts = phase("api", (int) (rate * seconds), id -> apiStart(id));
+      await(c, "SELECT count(*) FROM workflow_executions WHERE idempotency_key = ANY(?)", starts.keySet(), starts.size());
+      report("api", before, usage(c), starts.size());
+
       List<Double> total = new ArrayList<>();
+      List<Double> running = new ArrayList<>();
       List<Double> toEvent = new ArrayList<>();
       List<Double> eventToStart = new ArrayList<>();
+      Instant firstSent = webhooks.values().stream().min(Instant::compareTo).orElseThrow();
+      Instant lastStarted = firstSent;
       try (PreparedStatement s = c.prepareStatement("""
-          SELECT v.delivery_id, v.received_at, e.created_at FROM events v JOIN workflow_executions e ON e.trigger_event_id = v.id
+          SELECT v.delivery_id, v.received_at, e.created_at, e.started_at
+          FROM events v JOIN workflow_executions e ON e.trigger_event_id = v.id
           WHERE v.delivery_id = ANY(?)""")) {
         s.setArray(1, c.createArrayOf("text", webhooks.keySet().toArray()));
         try (ResultSet rs = s.executeQuery()) {
@@ -104,28 +109,40 @@ public class TriggerBench {
             Instant received = rs.getTimestamp(2).toInstant();
             Instant created = rs.getTimestamp(3).toInstant();
             total.add(ms(sent, created));
+            if (rs.getTimestamp(4) != null) {
+              running.add(ms(sent, rs.getTimestamp(4).toInstant()));
+            }
             toEvent.add(ms(sent, received));
             eventToStart.add(ms(received, created));
+            lastStarted = created.isAfter(lastStarted) ? created : lastStarted;
           }
         }
       }
       percentiles("webhook.to_execution_started_ms", total);
+      percentiles("webhook.to_execution_running_ms", running);
       percentiles("webhook.to_event_stored_ms", toEvent);
       percentiles("webhook.event_stored_to_execution_started_ms", eventToStart);
       results.put("webhook.executions", Integer.toString(total.size()) + "/" + webhooks.size());
+      // Below the offered rate when the consumer fell behind: first webhook sent to last execution started.
+      results.put("webhook.events_per_s_started", String.format(Locale.ROOT, "%.1f",
+          total.size() / Math.max(1e-3, ms(firstSent, lastStarted) / 1000)));
 
-      await(c, "SELECT count(*) FROM workflow_executions WHERE idempotency_key = ANY(?)", starts.keySet(), starts.size());
       List<Double> apiLatency = new ArrayList<>();
+      List<Double> apiRunning = new ArrayList<>();
       try (PreparedStatement s = c.prepareStatement(
-          "SELECT idempotency_key, created_at FROM workflow_executions WHERE idempotency_key = ANY(?)")) {
+          "SELECT idempotency_key, created_at, started_at FROM workflow_executions WHERE idempotency_key = ANY(?)")) {
         s.setArray(1, c.createArrayOf("text", starts.keySet().toArray()));
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {
             apiLatency.add(ms(starts.get(rs.getString(1)), rs.getTimestamp(2).toInstant()));
+            if (rs.getTimestamp(3) != null) {
+              apiRunning.add(ms(starts.get(rs.getString(1)), rs.getTimestamp(3).toInstant()));
+            }
           }
         }
       }
       percentiles("api.to_execution_started_ms", apiLatency);
+      percentiles("api.to_execution_running_ms", apiRunning);
       results.put("api.executions", apiLatency.size() + "/" + starts.size());
     }
     StringBuilder out = new StringBuilder();
@@ -231,6 +248,73 @@ public class TriggerBench {
       Thread.sleep(500);
     }
     log("only %d of %d executions started within 120 s", found, expected);
+  }
+
+  /**
+   * What a phase cost: CPU ticks (1/100 s) of the processes named by BENCH_PIDS ({@code name=pid,...}, each with
+   * its direct children, so PostgreSQL's backends count), of the whole machine, and PostgreSQL's committed
+   * transactions (every autocommit statement is one; the driver's own reads are a handful per phase).
+   */
+  record Usage(Map<String, Long> ticks, long busy, long total, long commits, long nanos) {}
+
+  /** Per request of the phase: CPU of each named process, PostgreSQL commits; and how busy the machine was. */
+  void report(String phase, Usage before, Usage after, int requests) {
+    double seconds = (after.nanos() - before.nanos()) / 1e9;
+    results.put(phase + ".machine_busy_pct", String.format(Locale.ROOT, "%.1f",
+        100.0 * (after.busy() - before.busy()) / Math.max(1, after.total() - before.total())));
+    results.put(phase + ".loadavg", loadavg());
+    after.ticks().forEach((name, t) -> {
+      long used = t - before.ticks().getOrDefault(name, t);
+      results.put(phase + ".cpu_ms_per_request." + name, String.format(Locale.ROOT, "%.2f", used * 10.0 / requests));
+      results.put(phase + ".cpu_cores." + name, String.format(Locale.ROOT, "%.2f", used / 100.0 / seconds));
+    });
+    results.put(phase + ".pg_commits_per_request", String.format(Locale.ROOT, "%.2f",
+        (double) (after.commits() - before.commits()) / requests));
+  }
+
+  Usage usage(Connection c) throws Exception {
+    long commits;
+    try (ResultSet rs = c.createStatement().executeQuery(
+        "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")) {
+      rs.next();
+      commits = rs.getLong(1);
+    }
+    List<long[]> procs = new ArrayList<>(); // pid, ppid, utime + stime
+    try (var dirs = Files.list(Path.of("/proc"))) {
+      for (Path dir : (Iterable<Path>) dirs::iterator) {
+        if (!dir.getFileName().toString().chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        try {
+          String stat = Files.readString(dir.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          procs.add(new long[] {Long.parseLong(dir.getFileName().toString()), Long.parseLong(f[1]),
+              Long.parseLong(f[11]) + Long.parseLong(f[12])});
+        } catch (Exception e) {
+          // the process ended meanwhile
+        }
+      }
+    }
+    Map<String, Long> ticks = new LinkedHashMap<>();
+    for (String named : env("BENCH_PIDS", "").split(",")) {
+      if (named.contains("=")) {
+        long root = Long.parseLong(named.substring(named.indexOf('=') + 1).trim());
+        ticks.put(named.substring(0, named.indexOf('=')).trim(),
+            procs.stream().filter(p -> p[0] == root || p[1] == root).mapToLong(p -> p[2]).sum());
+      }
+    }
+    long[] machine = machineTicks();
+    // Statistics are sent by backends at transaction end and read from a snapshot: see fresh ones next time.
+    c.createStatement().execute("SELECT pg_stat_clear_snapshot()");
+    return new Usage(ticks, machine[0], machine[1], commits, System.nanoTime());
+  }
+
+  String loadavg() {
+    try {
+      return String.join(" ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+"), 3));
+    } catch (Exception e) {
+      return "unknown";
+    }
   }
 
   void percentiles(String name, List<Double> values) {
