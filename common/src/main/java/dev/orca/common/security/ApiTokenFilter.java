@@ -35,31 +35,48 @@ public final class ApiTokenFilter implements WebFilter, Ordered {
 
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-    PathContainer path = exchange.getRequest().getPath().pathWithinApplication();
-    if (protectedPaths.stream().noneMatch(p -> p.matches(path))) {
+    if (!protects(exchange.getRequest().getPath().pathWithinApplication())) {
       return chain.filter(exchange);
     }
-    String header = exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
+    String refusal = refusal(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
+    return refusal == null ? chain.filter(exchange) : refuse(exchange, refusal);
+  }
+
+  /** Whether {@code path} needs a token (for endpoints served outside the WebFilter chain). */
+  public boolean protects(String path) {
+    return protects(PathContainer.parsePath(path));
+  }
+
+  private boolean protects(PathContainer path) {
+    return protectedPaths.stream().anyMatch(p -> p.matches(path));
+  }
+
+  /** Why a request with this {@code Authorization} header is refused, or null when its token is valid. */
+  public String refusal(String authorization) {
     if (tokens.isEmpty()) {
-      return refuse(exchange, "No API tokens are configured, so the API is closed: set ORCA_API_TOKENS.");
+      return "No API tokens are configured, so the API is closed: set ORCA_API_TOKENS.";
     }
-    if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-      return refuse(exchange, "Send an API token as 'Authorization: Bearer <token>'.");
+    if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      return "Send an API token as 'Authorization: Bearer <token>'.";
     }
-    if (!tokens.accepts(header.substring(BEARER.length()).strip())) {
-      return refuse(exchange, "The API token is not valid.");
+    if (!tokens.accepts(authorization.substring(BEARER.length()).strip())) {
+      return "The API token is not valid.";
     }
-    return chain.filter(exchange);
+    return null;
+  }
+
+  /** The 401 body ({@code application/problem+json}) for a {@link #refusal}; sent with {@code WWW-Authenticate: Bearer}. */
+  public byte[] problem(String refusal) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED, refusal);
+    problem.setTitle("Unauthorized");
+    return json.writeValueAsBytes(problem);
   }
 
   private Mono<Void> refuse(ServerWebExchange exchange, String detail) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED, detail);
-    problem.setTitle("Unauthorized");
     var response = exchange.getResponse();
     response.setStatusCode(HttpStatus.UNAUTHORIZED);
     response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
     response.getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
-    byte[] body = json.writeValueAsBytes(problem);
-    return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+    return response.writeWith(Mono.just(response.bufferFactory().wrap(problem(detail))));
   }
 }
