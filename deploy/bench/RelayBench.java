@@ -145,6 +145,12 @@ public class RelayBench {
     results.put(name + ".cores_gateway", fmt(cores[1] / rounds));
     results.put(name + ".cores_bench_jvm", fmt(cores[2] / rounds));
     results.put(name + ".cores_everything_else", fmt(Math.max(0, cores[0] - cores[1] - cores[2]) / rounds));
+    // CPU per call: the figure to compare between builds (throughput is noisy on a shared machine)
+    double n = latencies.size();
+    results.put(name + ".gateway_cpu_ms_per_call", fmt((cores[3] + cores[4]) * 1000 / n));
+    results.put(name + ".gateway_cpu_ms_per_call_user", fmt(cores[3] * 1000 / n));
+    results.put(name + ".gateway_cpu_ms_per_call_sys", fmt(cores[4] * 1000 / n));
+    results.put(name + ".bench_jvm_cpu_ms_per_call", fmt(cores[5] * 1000 / n));
   }
 
   // ---------------------------------------------------------------- the driver
@@ -314,12 +320,15 @@ public class RelayBench {
 
   // ---------------------------------------------------------------- CPU accounting
 
-  /** Cores used during a phase: the whole machine, the gateway process, this JVM (from /proc). */
+  /**
+   * Cores used during a phase: the whole machine, the gateway process, this JVM; then CPU seconds: the
+   * gateway's user and system time, this JVM's (from /proc).
+   */
   static final class Cpu {
     static final double TICKS = 100.0;
     final long gatewayPid;
     long machine;
-    long gatewayTicks;
+    long[] gatewayTicks;
     long self;
 
     Cpu(long gatewayPid) {
@@ -328,15 +337,17 @@ public class RelayBench {
 
     void start() throws IOException {
       machine = machineBusy();
-      gatewayTicks = processTicks(gatewayPid);
+      gatewayTicks = userSystemTicks(gatewayPid);
       self = processTicks(ProcessHandle.current().pid());
     }
 
     double[] stop(double seconds) throws IOException {
-      return new double[] {
-          (machineBusy() - machine) / TICKS / seconds,
-          (processTicks(gatewayPid) - gatewayTicks) / TICKS / seconds,
-          (processTicks(ProcessHandle.current().pid()) - self) / TICKS / seconds};
+      long[] gw = userSystemTicks(gatewayPid);
+      double gwUser = (gw[0] - gatewayTicks[0]) / TICKS;
+      double gwSys = (gw[1] - gatewayTicks[1]) / TICKS;
+      double selfSeconds = (processTicks(ProcessHandle.current().pid()) - self) / TICKS;
+      return new double[] {(machineBusy() - machine) / TICKS / seconds, (gwUser + gwSys) / seconds,
+          selfSeconds / seconds, gwUser, gwSys, selfSeconds};
     }
 
     static long machineBusy() throws IOException {
@@ -351,16 +362,25 @@ public class RelayBench {
     }
 
     static long processTicks(long pid) throws IOException {
+      long[] t = userSystemTicks(pid);
+      return t[0] + t[1];
+    }
+
+    static long[] userSystemTicks(long pid) throws IOException {
       String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime
+      return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])}; // utime, stime
     }
   }
 
   // ---------------------------------------------------------------- small things
 
   static double[] add(double[] a, double[] b) {
-    return new double[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]};
+    double[] sum = a.clone();
+    for (int i = 0; i < sum.length; i++) {
+      sum[i] += b[i];
+    }
+    return sum;
   }
 
   static long percentile(List<Long> values, double p) {
