@@ -11,13 +11,9 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
-import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.stereotype.Component;
-import org.springframework.web.reactive.function.server.ServerRequest;
-import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
@@ -91,99 +87,109 @@ class McpHandler {
     return inFlight;
   }
 
-  /** GET and DELETE: no standalone stream (legacy GET) and no client-terminated sessions (they are signed). */
-  Mono<ServerResponse> notAllowed(ServerRequest request) {
-    return ServerResponse.status(HttpStatus.METHOD_NOT_ALLOWED).header("Allow", "POST").build();
-  }
-
-  Mono<ServerResponse> post(ServerRequest request) {
-    String origin = request.headers().firstHeader("Origin");
+  /**
+   * Checks what can be checked before the body is read ({@code Origin}, {@code Accept},
+   * {@code Content-Type}): a refusal, or null to go on with {@link #post}.
+   */
+  McpReply refuseEarly(McpRequest request) {
+    String origin = request.header("Origin");
     if (origin != null && !allowedOrigins.contains(origin)) {
-      return json(HttpStatus.FORBIDDEN, error(null, McpError.INVALID_REQUEST, "Origin '" + origin
-          + "' is not allowed (orca.gateway.allowed-origins)", null));
+      return reply(403, error(null, McpError.INVALID_REQUEST, "Origin '" + origin
+          + "' is not allowed (orca.gateway.allowed-origins)", null), null);
     }
-    List<MediaType> accept = request.headers().accept();
-    boolean acceptsJson = accept.isEmpty() || accept.stream().anyMatch(m -> m.isCompatibleWith(MediaType.APPLICATION_JSON));
-    boolean acceptsSse = accept.stream().anyMatch(m -> m.equalsTypeAndSubtype(MediaType.TEXT_EVENT_STREAM));
-    if (!acceptsJson && !acceptsSse) {
-      return json(HttpStatus.NOT_ACCEPTABLE, error(null, McpError.INVALID_REQUEST,
-          "Accept must allow application/json or text/event-stream", null));
+    Responder responder = Responder.of(request.header("Accept"));
+    if (!responder.acceptsJson() && !responder.acceptsSse()) {
+      return reply(406, error(null, McpError.INVALID_REQUEST,
+          "Accept must allow application/json or text/event-stream", null), null);
     }
-    Optional<MediaType> contentType = request.headers().contentType();
-    if (contentType.isPresent() && !contentType.get().isCompatibleWith(MediaType.APPLICATION_JSON)) {
-      return json(HttpStatus.UNSUPPORTED_MEDIA_TYPE, error(null, McpError.INVALID_REQUEST,
-          "Content-Type must be application/json", null));
+    if (!isJson(request.header("Content-Type"))) {
+      return reply(415, error(null, McpError.INVALID_REQUEST, "Content-Type must be application/json", null), null);
     }
-    Responder responder = new Responder(acceptsJson, acceptsSse);
-    return request.bodyToMono(byte[].class) // parsed from bytes: no String copy of every message
-        .defaultIfEmpty(new byte[0])
-        .flatMap(body -> handle(request, body, responder))
-        .onErrorResume(DataBufferLimitException.class, e -> json(HttpStatus.PAYLOAD_TOO_LARGE,
-            error(null, McpError.INVALID_REQUEST, "Request body too large", null)));
+    return null;
   }
 
-  private Mono<ServerResponse> handle(ServerRequest request, byte[] body, Responder responder) {
+  /** The answer to a request whose body was larger than the gateway accepts. */
+  McpReply tooLarge() {
+    return reply(413, error(null, McpError.INVALID_REQUEST, "Request body too large", null), null);
+  }
+
+  /** The answer to a POST that passed {@link #refuseEarly}; {@code body} is its whole body (maybe empty). */
+  Mono<McpReply> post(McpRequest request, byte[] body) {
+    return handle(request, body, Responder.of(request.header("Accept")));
+  }
+
+  private static boolean isJson(String contentType) {
+    if (contentType == null || contentType.equals("application/json")) {
+      return true;
+    }
+    try {
+      return MediaType.parseMediaType(contentType).isCompatibleWith(MediaType.APPLICATION_JSON);
+    } catch (InvalidMediaTypeException e) {
+      return false;
+    }
+  }
+
+  private Mono<McpReply> handle(McpRequest request, byte[] body, Responder responder) {
     JsonNode message;
     try {
       message = json.readTree(body);
     } catch (JacksonException e) {
-      return json(HttpStatus.BAD_REQUEST, error(null, McpError.PARSE_ERROR, "Parse error: the body is not JSON", null));
+      return json(400, error(null, McpError.PARSE_ERROR, "Parse error: the body is not JSON", null));
     }
     if (message == null || message.isMissingNode() || message.isArray()) {
-      return json(HttpStatus.BAD_REQUEST, error(null, McpError.INVALID_REQUEST,
+      return json(400, error(null, McpError.INVALID_REQUEST,
           "Invalid request: send one JSON-RPC message per POST (batches are not supported)", null));
     }
     JsonNode id = message.get("id");
     if (!message.isObject() || !"2.0".equals(message.path("jsonrpc").asString(null))) {
-      return json(HttpStatus.BAD_REQUEST, error(validId(id) ? id : null, McpError.INVALID_REQUEST,
+      return json(400, error(validId(id) ? id : null, McpError.INVALID_REQUEST,
           "Invalid request: not a JSON-RPC 2.0 message", null));
     }
     if (!message.has("method")) {
       // A response from the client: this gateway never sends requests, so there is nothing to match.
       return message.has("result") || message.has("error")
-          ? ServerResponse.accepted().build()
-          : json(HttpStatus.BAD_REQUEST, error(null, McpError.INVALID_REQUEST, "Invalid request: no method", null));
+          ? Mono.just(McpReply.ACCEPTED)
+          : json(400, error(null, McpError.INVALID_REQUEST, "Invalid request: no method", null));
     }
     if (id != null && !validId(id)) {
-      return json(HttpStatus.BAD_REQUEST, error(null, McpError.INVALID_REQUEST,
+      return json(400, error(null, McpError.INVALID_REQUEST,
           "Invalid request: id must be a string or an integer", null));
     }
     JsonNode methodNode = message.get("method");
     JsonNode params = message.get("params");
     if (!methodNode.isString() || (params != null && !params.isObject() && !params.isNull())) {
-      return json(HttpStatus.BAD_REQUEST, error(id, McpError.INVALID_REQUEST,
+      return json(400, error(id, McpError.INVALID_REQUEST,
           "Invalid request: method must be a string and params an object", null));
     }
     String method = methodNode.asString();
     ObjectNode p = params instanceof ObjectNode o ? o : json.createObjectNode();
     try {
-      Mono<ServerResponse> answer = era(request, method, p) == Era.MODERN
+      Mono<McpReply> answer = era(request, method, p) == Era.MODERN
           ? modern(request, id, method, p, responder)
           : legacy(request, id, method, p, responder);
-      return answer.onErrorResume(McpError.class, e -> json(HttpStatus.valueOf(e.httpStatus),
-          error(id, e.code, e.getMessage(), e.data)));
+      return answer.onErrorResume(McpError.class, e -> json(e.httpStatus, error(id, e.code, e.getMessage(), e.data)));
     } catch (McpError e) {
-      return json(HttpStatus.valueOf(e.httpStatus), error(id, e.code, e.getMessage(), e.data));
+      return json(e.httpStatus, error(id, e.code, e.getMessage(), e.data));
     }
   }
 
-  private Era era(ServerRequest request, String method, ObjectNode params) {
+  private Era era(McpRequest request, String method, ObjectNode params) {
     if (method.equals("initialize")) {
       return Era.LEGACY;
     }
     if (params.path("_meta").has(ProtocolVersions.META_PROTOCOL_VERSION)) {
       return Era.MODERN;
     }
-    String header = request.headers().firstHeader(VERSION_HEADER);
+    String header = request.header(VERSION_HEADER);
     return header != null && !ProtocolVersions.LEGACY.contains(header) ? Era.MODERN : Era.LEGACY;
   }
 
   // ---------------------------------------------------------------- modern (2026-07-28)
 
-  private Mono<ServerResponse> modern(ServerRequest request, JsonNode id, String method, ObjectNode params,
+  private Mono<McpReply> modern(McpRequest request, JsonNode id, String method, ObjectNode params,
       Responder responder) {
     JsonNode meta = params.path("_meta");
-    String header = request.headers().firstHeader(VERSION_HEADER);
+    String header = request.header(VERSION_HEADER);
     JsonNode versionNode = meta.path(ProtocolVersions.META_PROTOCOL_VERSION);
     if (!versionNode.isMissingNode() && !versionNode.isString()) {
       throw new McpError(400, McpError.INVALID_PARAMS,
@@ -208,7 +214,7 @@ class McpHandler {
     if (!ProtocolVersions.MODERN.contains(version)) {
       throw unsupportedVersion(version);
     }
-    String methodHeader = request.headers().firstHeader(METHOD_HEADER);
+    String methodHeader = request.header(METHOD_HEADER);
     if (methodHeader == null) {
       throw headerMismatch("the " + METHOD_HEADER + " header is missing; it must be '" + method + "'");
     }
@@ -218,7 +224,7 @@ class McpHandler {
     }
     if (method.equals("tools/call") || method.equals("prompts/get") || method.equals("resources/read")) {
       String bodyName = method.equals("resources/read") ? params.path("uri").asString(null) : params.path("name").asString(null);
-      String nameHeader = decodeHeader(request.headers().firstHeader(NAME_HEADER));
+      String nameHeader = decodeHeader(request.header(NAME_HEADER));
       if (nameHeader == null) {
         throw headerMismatch("the " + NAME_HEADER + " header is missing (or not decodable); it must be '" + bodyName + "'");
       }
@@ -233,7 +239,7 @@ class McpHandler {
           "_meta[\"" + ProtocolVersions.META_CLIENT_CAPABILITIES + "\"] must be an object");
     }
     if (id == null) {
-      return ServerResponse.accepted().build(); // this revision defines no client notifications over HTTP
+      return Mono.just(McpReply.ACCEPTED); // this revision defines no client notifications over HTTP
     }
     Flux<RelayEvent> events = switch (method) {
       case "server/discover" -> Flux.just(RelayEvent.resultOf(discover()));
@@ -295,7 +301,7 @@ class McpHandler {
 
   // ---------------------------------------------------------------- legacy (2025-03-26 … 2025-11-25)
 
-  private Mono<ServerResponse> legacy(ServerRequest request, JsonNode id, String method, ObjectNode params,
+  private Mono<McpReply> legacy(McpRequest request, JsonNode id, String method, ObjectNode params,
       Responder responder) {
     if (method.equals("initialize")) {
       if (id == null) {
@@ -310,7 +316,7 @@ class McpHandler {
       result.put("instructions", INSTRUCTIONS);
       return responder.respond(this, id, params, Flux.just(RelayEvent.resultOf(result)), sessions.issue(version));
     }
-    String session = request.headers().firstHeader(SESSION_HEADER);
+    String session = request.header(SESSION_HEADER);
     if (session == null) {
       throw new McpError(400, McpError.INVALID_REQUEST, "Bad Request: missing " + SESSION_HEADER
           + " header; send initialize first (or use protocol version " + ProtocolVersions.MODERN
@@ -318,7 +324,7 @@ class McpHandler {
     }
     String version = sessions.verify(session).orElseThrow(() -> new McpError(404, McpError.SESSION_NOT_FOUND,
         "Session not found: initialize a new session"));
-    String header = request.headers().firstHeader(VERSION_HEADER);
+    String header = request.header(VERSION_HEADER);
     if (header != null && !header.equals(version)) {
       throw new McpError(400, McpError.INVALID_REQUEST, "Bad Request: " + VERSION_HEADER + " is '" + header
           + "' but this session negotiated '" + version + "'");
@@ -331,7 +337,7 @@ class McpHandler {
           log.debug("notifications/cancelled for request {}: {}", requestId, cancelled ? "cancelled" : "not in flight here");
         }
       }
-      return ServerResponse.accepted().build();
+      return Mono.just(McpReply.ACCEPTED);
     }
     Flux<RelayEvent> events = switch (method) {
       case "ping" -> Flux.just(RelayEvent.resultOf(json.createObjectNode()));
@@ -409,16 +415,37 @@ class McpHandler {
 
   /** How to answer a request, from what the client accepts. */
   private record Responder(boolean acceptsJson, boolean acceptsSse) {
-    Mono<ServerResponse> respond(McpHandler h, JsonNode id, ObjectNode params, Flux<RelayEvent> events,
+    private static final Responder BOTH = new Responder(true, true);
+    private static final Responder JSON = new Responder(true, false);
+
+    /** From the {@code Accept} header (absent: JSON); the usual MCP client's value is not parsed again. */
+    static Responder of(String accept) {
+      if (accept == null || accept.isBlank()) {
+        return JSON;
+      }
+      if (accept.equals("application/json, text/event-stream") || accept.equals("text/event-stream, application/json")) {
+        return BOTH;
+      }
+      List<MediaType> types;
+      try {
+        types = MediaType.parseMediaTypes(accept);
+      } catch (InvalidMediaTypeException e) {
+        return new Responder(false, false);
+      }
+      return new Responder(types.stream().anyMatch(m -> m.isCompatibleWith(MediaType.APPLICATION_JSON)),
+          types.stream().anyMatch(m -> m.equalsTypeAndSubtype(MediaType.TEXT_EVENT_STREAM)));
+    }
+
+    Mono<McpReply> respond(McpHandler h, JsonNode id, ObjectNode params, Flux<RelayEvent> events,
         String session) {
       JsonNode progressToken = params.path("_meta").get("progressToken");
       boolean sse = acceptsSse && (!acceptsJson || progressToken != null);
       if (!sse) {
         // An error whose status is not 200 (404 unknown method, 400 …) keeps its status.
         return events.filter(RelayEvent::isResult).next()
-            .flatMap(r -> h.json(HttpStatus.OK, h.response(id, r.result()), session))
-            .onErrorResume(McpError.class, e -> h.json(HttpStatus.valueOf(e.httpStatus),
-                h.error(id, e.code, e.getMessage(), e.data), session));
+            .map(r -> h.reply(200, h.response(id, r.result()), session))
+            .onErrorResume(McpError.class, e -> Mono.just(h.reply(e.httpStatus,
+                h.error(id, e.code, e.getMessage(), e.data), session)));
       }
       Flux<ObjectNode> messages = events
           .filter(e -> e.isResult() || progressToken != null)
@@ -428,15 +455,7 @@ class McpHandler {
       if (progressToken != null) {
         messages = Flux.concat(Mono.just(h.progress(progressToken)), messages.filter(new Increasing()));
       }
-      ServerResponse.BodyBuilder ok = ServerResponse.ok()
-          .contentType(MediaType.TEXT_EVENT_STREAM)
-          .header("Cache-Control", "no-cache")
-          .header("X-Accel-Buffering", "no");
-      if (session != null) {
-        ok.header(SESSION_HEADER, session);
-      }
-      return ok.body(messages.map(m -> ServerSentEvent.builder(h.json.writeValueAsString(m)).event("message").build()),
-          ServerSentEvent.class);
+      return Mono.just(McpReply.stream(messages.map(h.json::writeValueAsString), session));
     }
 
     /** The upstream's progress params, under the client's own token. */
@@ -507,16 +526,12 @@ class McpHandler {
     return r;
   }
 
-  private Mono<ServerResponse> json(HttpStatus status, ObjectNode body) {
-    return json(status, body, null);
+  private Mono<McpReply> json(int status, ObjectNode body) {
+    return Mono.just(reply(status, body, null));
   }
 
-  private Mono<ServerResponse> json(HttpStatus status, ObjectNode body, String session) {
-    ServerResponse.BodyBuilder builder = ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON);
-    if (session != null) {
-      builder.header(SESSION_HEADER, session);
-    }
-    return builder.bodyValue(json.writeValueAsBytes(body));
+  private McpReply reply(int status, ObjectNode body, String session) {
+    return McpReply.json(status, json.writeValueAsBytes(body), session);
   }
 
   private static boolean validId(JsonNode id) {

@@ -76,6 +76,7 @@ public class UpstreamRegistry implements SmartLifecycle {
   private final int failureThreshold;
   private final ConnectionProvider connections;
   private final WebClient web;
+  private final HttpClient http;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> up = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
@@ -122,9 +123,9 @@ public class UpstreamRegistry implements SmartLifecycle {
         .pendingAcquireMaxCount(-1)
         .maxIdleTime(Duration.ofSeconds(30))
         .build();
+    this.http = HttpClient.create(connections).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
     this.web = WebClient.builder()
-        .clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)))
+        .clientConnector(new ReactorClientHttpConnector(http))
         .codecs(c -> c.defaultCodecs().maxInMemorySize(16 * 1024 * 1024))
         .build();
   }
@@ -221,7 +222,7 @@ public class UpstreamRegistry implements SmartLifecycle {
       UpstreamSettings settings = new UpstreamSettings(name, URI.create(endpoint),
           healthUrl == null ? null : URI.create(healthUrl), timeout, maxConcurrent, Map.copyOf(headers));
       log.info("Upstream '{}' registered at {}", name, endpoint);
-      return (Upstream) new RemoteUpstream(settings, resilience, web, json);
+      return (Upstream) new RemoteUpstream(settings, resilience, web, http, json);
     }).subscribeOn(Schedulers.boundedElastic()));
   }
 

@@ -11,6 +11,9 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.reactor.bulkhead.operator.BulkheadOperator;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import io.netty.channel.ChannelException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
@@ -25,15 +28,28 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.ParameterizedTypeReference;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import java.nio.charset.StandardCharsets;
+import java.util.function.BiConsumer;
+import org.springframework.core.ResolvableType;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.NettyDataBufferFactory;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.ReactiveHttpInputMessage;
+import org.springframework.http.codec.ServerSentEventHttpMessageReader;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.HttpClientResponse;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
-import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
-import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SynchronousSink;
 import reactor.util.retry.Retry;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -66,14 +82,22 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
   static final String META_PROTOCOL_VERSION = "io.modelcontextprotocol/protocolVersion";
   static final String META_CLIENT_INFO = "io.modelcontextprotocol/clientInfo";
   static final String META_CLIENT_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities";
+  private static final List<String> PROTOCOL_META = List.of(META_PROTOCOL_VERSION, META_CLIENT_INFO,
+      META_CLIENT_CAPABILITIES);
   private static final String SESSION_HEADER = "Mcp-Session-Id";
   private static final String VERSION_HEADER = "MCP-Protocol-Version";
   private static final String CLIENT_NAME = "orca-mcp-gateway";
   private static final String CLIENT_VERSION = "0.1.0";
   private static final Duration NOTIFICATION_TIMEOUT = Duration.ofSeconds(5);
   private static final int MAX_ERROR_BODY = 300;
+  /** Largest answer (or SSE message) read from an upstream. */
+  private static final int MAX_MESSAGE = 16 * 1024 * 1024;
   private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE =
       new ParameterizedTypeReference<>() {};
+  private static final ResolvableType SSE_TYPE = ResolvableType.forClassWithGenerics(ServerSentEvent.class, String.class);
+  private static final String ACCEPT = "application/json, text/event-stream";
+  private static final String EVENT_STREAM = "text/event-stream";
+  private static final NettyDataBufferFactory BUFFERS = new NettyDataBufferFactory(ByteBufAllocator.DEFAULT);
   private static final Logger log = LoggerFactory.getLogger(RemoteUpstream.class);
 
   /** The protocol era a server speaks. */
@@ -129,9 +153,15 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
   private final UpstreamSettings settings;
   private final ResilienceSettings resilience;
   private final WebClient web;
+  private final HttpClient http;
+  private final String endpoint;
+  private final ServerSentEventHttpMessageReader sse = new ServerSentEventHttpMessageReader();
   private final JsonMapper json;
   private final CircuitBreaker breaker;
   private final Bulkhead bulkhead;
+  /** Retries of a call that cannot have had an effect (connection refused), and of an idempotent tool's call. */
+  private final Retry retryNotSent;
+  private final Retry retryIdempotent;
   private final AtomicLong ids = new AtomicLong();
   private final AtomicReference<Mono<Era>> era = new AtomicReference<>();
   private final AtomicReference<Mono<Session>> session = new AtomicReference<>();
@@ -141,11 +171,19 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
   private final AtomicReference<Disposable> listChangedStream = new AtomicReference<>();
   private volatile boolean available = true;
 
-  public RemoteUpstream(UpstreamSettings settings, ResilienceSettings resilience, WebClient web, JsonMapper json) {
+  /**
+   * @param web for the GET requests (health URL, the legacy listening stream)
+   * @param http for the JSON-RPC POSTs (the relayed calls)
+   */
+  public RemoteUpstream(UpstreamSettings settings, ResilienceSettings resilience, WebClient web, HttpClient http,
+      JsonMapper json) {
     this.settings = settings;
     this.resilience = resilience;
     this.web = web;
+    this.http = http;
+    this.endpoint = settings.endpoint().toString();
     this.json = json;
+    sse.setMaxInMemorySize(MAX_MESSAGE);
     this.breaker = CircuitBreaker.of(settings.name(), CircuitBreakerConfig.custom()
         .slidingWindowSize(resilience.breakerWindow())
         .minimumNumberOfCalls(resilience.breakerMinimumCalls())
@@ -158,6 +196,15 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
         .maxConcurrentCalls(settings.maxConcurrentCalls())
         .maxWaitDuration(Duration.ZERO)
         .build());
+    this.retryNotSent = retry(false);
+    this.retryIdempotent = retry(true);
+  }
+
+  /** Built once per upstream: a backoff spec is immutable, and building one per call was measurable. */
+  private Retry retry(boolean idempotent) {
+    return Retry.backoff(resilience.retries(), resilience.retryBackoff())
+        .filter(e -> retryable(e, idempotent))
+        .onRetryExhaustedThrow((spec, signal) -> signal.failure());
   }
 
   @Override
@@ -254,15 +301,13 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
     }
     JsonNode definition = definitions.get(tool);
     boolean idempotent = definition != null && definition.path("annotations").path("idempotentHint").asBoolean(false);
-    Duration timeout = settings.timeout();
+    long timeout = settings.timeout().toNanos();
     return Flux.defer(() -> {
-      long deadline = System.nanoTime() + timeout.toNanos();
+      long deadline = System.nanoTime() + timeout;
       return results("tools/call", params, tool, definition)
-          .retryWhen(Retry.backoff(resilience.retries(), resilience.retryBackoff())
-              .filter(e -> retryable(e, idempotent))
-              .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
+          .retryWhen(idempotent ? retryIdempotent : retryNotSent)
           // one deadline for the whole call: progress notifications do not extend it
-          .timeout(Mono.delay(timeout), event -> Mono.delay(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
+          .timeout(Deadlines.after(timeout), event -> Deadlines.after(deadline - System.nanoTime()));
     })
         .transformDeferred(BulkheadOperator.of(bulkhead))
         .transformDeferred(CircuitBreakerOperator.of(breaker))
@@ -340,50 +385,57 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
           ? modern(id, method, params, name, toolDefinition)
           : legacy(id, method, params);
       return messages
-          .concatMap(m -> event(m, id))
+          .<RelayEvent>handle((m, sink) -> event(m, id, sink))
           .takeUntil(RelayEvent::isResult)
           .switchIfEmpty(Mono.error(() -> new ProtocolFailure("the answer to " + method + " carried no response")));
     });
   }
 
-  private Mono<RelayEvent> event(JsonNode message, long id) {
+  private void event(JsonNode message, long id, SynchronousSink<RelayEvent> sink) {
     if (isResponseTo(message, id)) {
       JsonNode error = message.get("error");
       if (error != null && !error.isNull()) {
-        return Mono.error(new RpcError(error));
+        sink.error(new RpcError(error));
+        return;
       }
       JsonNode result = message.get("result");
-      return result != null && result.isObject()
-          ? Mono.just(RelayEvent.resultOf(result))
-          : Mono.error(new ProtocolFailure("a response without a result object"));
+      if (result != null && result.isObject()) {
+        sink.next(RelayEvent.resultOf(result));
+      } else {
+        sink.error(new ProtocolFailure("a response without a result object"));
+      }
+      return;
     }
     String method = message.path("method").asString("");
     if (method.equals("notifications/progress")) {
-      return Mono.just(RelayEvent.progressOf(message.path("params")));
-    }
-    if (method.equals("notifications/tools/list_changed")) {
+      sink.next(RelayEvent.progressOf(message.path("params")));
+    } else if (method.equals("notifications/tools/list_changed")) {
       invalidateTools();
     }
-    return Mono.empty(); // other notifications, and server requests this gateway does not serve
+    // other notifications, and server requests this gateway does not serve, are dropped
   }
 
   private Flux<JsonNode> modern(long id, String method, ObjectNode params, String name, JsonNode toolDefinition) {
-    ObjectNode p = params.deepCopy();
-    ObjectNode meta = p.has("_meta") && p.get("_meta").isObject() ? ((ObjectNode) p.get("_meta")).deepCopy()
-        : json.createObjectNode();
+    // shallow copies: the caller's nodes are shared, never changed (params is reused by retries)
+    ObjectNode p = json.createObjectNode();
+    params.properties().forEach(field -> p.set(field.getKey(), field.getValue()));
+    ObjectNode meta = json.createObjectNode();
+    if (params.get("_meta") instanceof ObjectNode callerMeta) {
+      callerMeta.properties().forEach(field -> meta.set(field.getKey(), field.getValue()));
+    }
     stripProtocolMeta(meta);
     meta.put(META_PROTOCOL_VERSION, MODERN_VERSION);
     meta.putObject(META_CLIENT_INFO).put("name", CLIENT_NAME).put("version", CLIENT_VERSION);
     meta.putObject(META_CLIENT_CAPABILITIES);
     p.set("_meta", meta);
     return post(rpc(id, method, p), h -> {
-      h.set(VERSION_HEADER, MODERN_VERSION);
-      h.set(McpHeaders.METHOD, method);
+      h.accept(VERSION_HEADER, MODERN_VERSION);
+      h.accept(McpHeaders.METHOD, method);
       if (name != null) {
-        h.set(McpHeaders.NAME, McpHeaders.encode(name));
+        h.accept(McpHeaders.NAME, McpHeaders.encode(name));
       }
       if (toolDefinition != null) {
-        McpHeaders.paramHeaders(toolDefinition, p.path("arguments")).forEach(h::set);
+        McpHeaders.paramHeaders(toolDefinition, p.path("arguments")).forEach(h);
       }
     }, null);
   }
@@ -427,11 +479,11 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
     });
   }
 
-  private void legacyHeaders(HttpHeaders h, Session s) {
+  private static void legacyHeaders(BiConsumer<String, String> h, Session s) {
     if (s.id() != null) {
-      h.set(SESSION_HEADER, s.id());
+      h.accept(SESSION_HEADER, s.id());
     }
-    h.set(VERSION_HEADER, s.version());
+    h.accept(VERSION_HEADER, s.version());
   }
 
   /** Tells a legacy server a request was abandoned; fire-and-forget (its exchange is closed already). */
@@ -502,7 +554,7 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
     params.putObject("clientInfo").put("name", CLIENT_NAME).put("version", CLIENT_VERSION);
     long id = ids.incrementAndGet();
     AtomicReference<String> sessionId = new AtomicReference<>();
-    return post(rpc(id, "initialize", params), h -> {}, null, headers -> sessionId.set(headers.getFirst(SESSION_HEADER)))
+    return post(rpc(id, "initialize", params), h -> {}, null, headers -> sessionId.set(headers.get(SESSION_HEADER)))
         .filter(m -> isResponseTo(m, id))
         .next()
         .switchIfEmpty(Mono.error(() -> new ProtocolFailure("no response to initialize")))
@@ -541,7 +593,7 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
         .accept(MediaType.TEXT_EVENT_STREAM)
         .headers(h -> {
           settings.authHeaders().forEach(h::set);
-          legacyHeaders(h, s);
+          legacyHeaders(h::set, s);
         })
         .retrieve()
         .bodyToFlux(SSE)
@@ -574,61 +626,105 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
 
   // ---------------------------------------------------------------- HTTP
 
-  private Flux<JsonNode> post(ObjectNode message, Consumer<HttpHeaders> headers, Session s) {
+  private Flux<JsonNode> post(ObjectNode message, Consumer<BiConsumer<String, String>> headers, Session s) {
     return post(message, headers, s, h -> {});
   }
 
   /**
    * POSTs one JSON-RPC message; emits every message of the answer (one for JSON, one per event for a
-   * stream, none for 202). Cancelling closes the exchange.
+   * stream, none for 202). Cancelling closes the exchange. On Reactor Netty's client directly: this is
+   * every relayed call's hop, and WebClient's request/response adapters, codecs and checkpoint cost about
+   * as much CPU as the HTTP exchange itself.
    */
-  private Flux<JsonNode> post(ObjectNode message, Consumer<HttpHeaders> headers, Session s,
-      Consumer<HttpHeaders> responseHeaders) {
-    return web.post().uri(settings.endpoint())
-        .contentType(MediaType.APPLICATION_JSON)
-        .accept(MediaType.APPLICATION_JSON, MediaType.TEXT_EVENT_STREAM)
-        .headers(h -> {
+  private Flux<JsonNode> post(ObjectNode message, Consumer<BiConsumer<String, String>> headers, Session s,
+      Consumer<io.netty.handler.codec.http.HttpHeaders> responseHeaders) {
+    byte[] body = json.writeValueAsBytes(message);
+    return http.post().uri(endpoint)
+        .send((request, out) -> {
+          io.netty.handler.codec.http.HttpHeaders h = request.requestHeaders();
+          h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+          h.set(HttpHeaderNames.ACCEPT, ACCEPT);
+          h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
           settings.authHeaders().forEach(h::set);
-          headers.accept(h);
+          headers.accept(h::set);
+          return out.send(Mono.just(Unpooled.wrappedBuffer(body)));
         })
-        .bodyValue(json.writeValueAsBytes(message))
-        .exchangeToFlux(r -> {
-          responseHeaders.accept(r.headers().asHttpHeaders());
-          return answer(r, s);
+        .response((response, content) -> {
+          responseHeaders.accept(response.responseHeaders());
+          return answer(response, content, s);
         })
-        .onErrorMap(WebClientRequestException.class, e -> {
-          boolean refused = rootCause(e) instanceof ConnectException;
+        .onErrorMap(e -> e instanceof IOException || e instanceof ChannelException, e -> {
+          Throwable root = rootCause(e);
           return new Unreachable("cannot reach upstream '" + name() + "' at " + settings.endpoint() + ": "
-              + rootCause(e).getClass().getSimpleName(), refused, e);
+              + root.getClass().getSimpleName(), root instanceof ConnectException, e);
         })
         .onErrorMap(JacksonException.class, e -> new ProtocolFailure("malformed JSON from upstream '" + name() + "'"));
   }
 
-  private Flux<JsonNode> answer(ClientResponse r, Session s) {
-    int status = r.statusCode().value();
+  private Flux<JsonNode> answer(HttpClientResponse r, ByteBufFlux content, Session s) {
+    int status = r.status().code();
     if (status == 404 && s != null && s.id() != null) {
-      return r.releaseBody().thenMany(Flux.error(new SessionExpired()));
+      return Flux.error(new SessionExpired()); // the unread body is released with the exchange
     }
-    if (!r.statusCode().is2xxSuccessful()) {
-      return r.bodyToMono(String.class).defaultIfEmpty("")
-          .flatMapMany(body -> Flux.error(new HttpFailure(status, body)));
+    if (status < 200 || status > 299) {
+      return bounded(content).defaultIfEmpty(new byte[0])
+          .flatMapMany(body -> Flux.error(new HttpFailure(status, new String(body, StandardCharsets.UTF_8))));
     }
     if (status == 202) {
-      return r.releaseBody().thenMany(Flux.empty());
+      return Flux.empty();
     }
-    MediaType type = r.headers().contentType().orElse(MediaType.APPLICATION_JSON);
-    if (MediaType.TEXT_EVENT_STREAM.isCompatibleWith(type)) {
-      return r.bodyToFlux(SSE)
-          .filter(event -> event.data() != null && !event.data().isBlank())
-          .map(event -> json.readTree(event.data()));
+    String type = r.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE);
+    if (type != null && type.strip().regionMatches(true, 0, EVENT_STREAM, 0, EVENT_STREAM.length())) {
+      return sse.read(SSE_TYPE, new SseBody(content), Map.of())
+          .map(event -> ((ServerSentEvent<?>) event).data())
+          .filter(data -> data instanceof String text && !text.isBlank())
+          .map(data -> json.readTree((String) data));
     }
-    return r.bodyToMono(byte[].class).flatMapMany(body -> {
+    return bounded(content).flatMapMany(body -> {
       JsonNode message = json.readTree(body);
       if (message == null || message.isMissingNode()) {
         return Flux.empty();
       }
       return message.isArray() ? Flux.fromIterable(message) : Flux.just(message);
     });
+  }
+
+  /** The whole body, refused beyond {@link #MAX_MESSAGE}; empty when there is none. */
+  private Mono<byte[]> bounded(ByteBufFlux content) {
+    return content.asByteArray()
+        .collect(ByteArrayOutputStream::new, (all, chunk) -> {
+          if (all.size() + chunk.length > MAX_MESSAGE) {
+            throw new ProtocolFailure("upstream '" + name() + "' answered more than " + MAX_MESSAGE + " bytes");
+          }
+          all.writeBytes(chunk);
+        })
+        .filter(all -> all.size() > 0)
+        .map(ByteArrayOutputStream::toByteArray);
+  }
+
+  /** A response body as Spring's SSE reader takes it (the reader releases the buffers). */
+  private static final class SseBody implements ReactiveHttpInputMessage {
+    private static final HttpHeaders HEADERS = new HttpHeaders();
+
+    static {
+      HEADERS.setContentType(MediaType.TEXT_EVENT_STREAM);
+    }
+
+    private final ByteBufFlux content;
+
+    SseBody(ByteBufFlux content) {
+      this.content = content;
+    }
+
+    @Override
+    public HttpHeaders getHeaders() {
+      return HEADERS;
+    }
+
+    @Override
+    public Flux<DataBuffer> getBody() {
+      return content.retain().map(BUFFERS::wrap);
+    }
   }
 
   private ObjectNode rpc(long id, String method, ObjectNode params) {
@@ -651,7 +747,7 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
   }
 
   private static void stripProtocolMeta(ObjectNode meta) {
-    for (String key : List.of(META_PROTOCOL_VERSION, META_CLIENT_INFO, META_CLIENT_CAPABILITIES)) {
+    for (String key : PROTOCOL_META) {
       meta.remove(key);
     }
   }

@@ -9,6 +9,13 @@ import dev.orca.testsupport.OrcaTestProperties;
 import dev.orca.testsupport.ServiceChecks;
 import dev.orca.testsupport.TestDatabase;
 import dev.orca.testsupport.TestPostgres;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -253,6 +260,40 @@ class McpEndpointIT {
     assertThat(garbage.json().path("error").path("code").asInt()).isEqualTo(-32700);
     Answer notAcceptable = mcp.send(mcp.request("ping", null), Map.of(), true, "text/html").block(Duration.ofSeconds(10));
     assertThat(notAcceptable.status()).isEqualTo(406);
+  }
+
+  @Test
+  void httpLevelRefusalsKeepTheirStatuses() throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    URI uri = URI.create("http://localhost:" + port + "/mcp");
+    HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(uri).GET().build(), BodyHandlers.ofString());
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+    assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+    assertThat(anonymous.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    assertThat(McpClient.json.readTree(anonymous.body()).path("detail").asString()).contains("Bearer");
+    for (String method : List.of("GET", "DELETE")) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).method(method, BodyPublishers.noBody())
+          .header("Authorization", "Bearer " + McpClient.TOKEN).build(), BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(method).isEqualTo(405);
+      assertThat(r.headers().firstValue("Allow")).as(method).hasValue("POST");
+    }
+
+    Answer xml = mcp.send("<ping/>", Map.of("Content-Type", "text/xml"), true, "application/json")
+        .block(Duration.ofSeconds(10));
+    assertThat(xml.status()).isEqualTo(415);
+    assertThat(xml.json().path("error").path("code").asInt()).isEqualTo(-32600);
+
+    // one byte over the 4 MB limit, with a Content-Length and chunked
+    String big = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"pad\":\"";
+    big = big + "x".repeat(4 * 1024 * 1024 - big.length() - 2) + "\"}}";
+    for (BodyPublisher body : List.of(BodyPublishers.ofString(big),
+        BodyPublishers.fromPublisher(BodyPublishers.ofString(big)))) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).POST(body)
+          .header("Authorization", "Bearer " + McpClient.TOKEN).header("Content-Type", "application/json")
+          .header("Accept", "application/json").build(), BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(413);
+      assertThat(McpClient.json.readTree(r.body()).path("error").path("message").asString()).contains("too large");
+    }
   }
 
   // ---------------------------------------------------------------- modern era
