@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
 
 /**
@@ -19,6 +20,10 @@ import org.springframework.stereotype.Component;
 public class IngestMetrics {
   private final MeterRegistry registry;
   private final Map<Source, Timer> publishDurations = new EnumMap<>(Source.class);
+  /** Bounded like the labels; saves building and looking up the meter id on every webhook. */
+  private final Map<CounterKey, Counter> counters = new ConcurrentHashMap<>();
+
+  private record CounterKey(Source source, String event, Outcome outcome) {}
 
   public IngestMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -33,12 +38,12 @@ public class IngestMetrics {
   }
 
   public void webhook(Source source, String event, Outcome outcome) {
-    Counter.builder("orca.ingest.webhooks")
+    counters.computeIfAbsent(new CounterKey(source, event, outcome), key -> Counter.builder("orca.ingest.webhooks")
         .description("Webhooks received, by what became of them")
         .tag("source", source.id())
         .tag("event", event)
         .tag("outcome", outcome.label())
-        .register(registry)
+        .register(registry))
         .increment();
   }
 

@@ -165,11 +165,14 @@ class WebhooksIT {
         + " OR delivery_id LIKE 'tampered-%' OR delivery_id LIKE 'notjson-%' OR delivery_id LIKE 'chunked-%'"
         + " OR delivery_id LIKE 'stalelinear-%'")).isZero();
 
+    get("/actuator/health"); // observed as usual
     String metrics = get("/actuator/prometheus");
     for (String outcome : List.of("bad_signature", "malformed", "too_large", "stale", "published")) {
       assertThat(metrics).containsPattern("orca_ingest_webhooks_total\\{[^}]*outcome=\"" + outcome + "\"");
     }
     assertThat(metrics).contains("orca_ingest_publish_duration_seconds_bucket{");
+    // Webhooks are observed by those metrics only, not also by the generic HTTP server observation.
+    assertThat(metrics).contains("uri=\"/actuator/health\"").doesNotContain("uri=\"/webhooks/");
   }
 
   @Test

@@ -11,6 +11,7 @@ import dev.orca.ingest.provider.Webhook;
 import dev.orca.ingest.publish.IngestPipeline;
 import dev.orca.ingest.verify.WebhookSecrets;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
@@ -75,7 +76,7 @@ public class WebhookHandler {
           }
           Verdict.Answer answer = (Verdict.Answer) verdict;
           metrics.webhook(source, answer.event(), Outcome.ANSWERED);
-          return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(answer.json());
+          return json(HttpStatus.OK, answer.json());
         })
         .onErrorResume(Rejection.class, rejection -> rejected(request, source, rejection));
   }
@@ -85,12 +86,19 @@ public class WebhookHandler {
       metrics.webhook(webhook.source(), webhook.event(), outcome);
       String body = "{\"outcome\":\"" + outcome.label() + "\",\"deliveryId\":" + quoted(webhook.deliveryId()) + "}";
       return switch (outcome) {
-        case PUBLISHED, DUPLICATE -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body);
-        case QUEUED -> ServerResponse.accepted().contentType(MediaType.APPLICATION_JSON).bodyValue(body);
+        case PUBLISHED, DUPLICATE -> json(HttpStatus.OK, body);
+        case QUEUED -> json(HttpStatus.ACCEPTED, body);
         default -> problem(request, HttpStatus.SERVICE_UNAVAILABLE.value(), outcome, "Webhook not accepted",
             "Neither Kafka nor PostgreSQL could take the webhook now (or too many are waiting); retry later");
       };
     });
+  }
+
+  /** A small JSON answer, written as it is (no codec lookup for a string the handler made). */
+  private static Mono<ServerResponse> json(HttpStatus status, String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    return ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON).contentLength(bytes.length)
+        .body((response, context) -> response.writeWith(Mono.just(response.bufferFactory().wrap(bytes))));
   }
 
   private Mono<ServerResponse> rejected(ServerRequest request, Source source, Rejection rejection) {

@@ -5,9 +5,11 @@ import dev.orca.ingest.verify.Hmac;
 import dev.orca.ingest.verify.WebhookSecrets;
 import java.net.URI;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -23,6 +25,10 @@ public class GitHubProvider implements Provider {
   static final String EVENT = "X-GitHub-Event";
   static final String DELIVERY = "X-GitHub-Delivery";
   private static final String PREFIX = "sha256=";
+  /** Where the subject is, first found wins: the issue's, pull request's or discussion's number, or a top-level one. */
+  private static final List<String> SUBJECTS = List.of("issue.number", "pull_request.number", "discussion.number", "number");
+  private static final Payloads.Fields FIELDS = Payloads.Fields.of(Stream.concat(
+      Stream.of("action", "repository.full_name", "repository.html_url", "organization.login"), SUBJECTS.stream()).toList());
 
   private final WebhookSecrets secrets;
   private final ObjectMapper json;
@@ -61,18 +67,17 @@ public class GitHubProvider implements Provider {
     if (delivery == null || delivery.isBlank() || delivery.length() > 255) {
       throw Rejection.malformed("Missing or invalid " + DELIVERY + " header (GitHub's delivery GUID)", label);
     }
-    JsonNode payload = Payloads.object(json, body, "a GitHub webhook payload", label);
+    Map<String, String> payload = Payloads.fields(json, body, FIELDS, "a GitHub webhook payload", label);
     if (event.equals("ping")) {
       return new Verdict.Answer(label, "{\"outcome\":\"answered\",\"event\":\"ping\"}");
     }
-    String action = Payloads.text(payload.get("action"));
+    String action = payload.get("action");
     String type = "com.github." + event + (Payloads.isName(action) ? "." + action : "");
-    JsonNode repository = payload.path("repository");
-    String fullName = Payloads.text(repository.get("full_name"));
-    String organization = Payloads.text(payload.path("organization").get("login"));
+    String fullName = payload.get("repository.full_name");
+    String organization = payload.get("organization.login");
     String key = fullName != null ? fullName : organization != null ? organization : "github";
     return new Verdict.Accept(new Webhook(Source.GITHUB, delivery.strip(), label, type,
-        origin(Payloads.text(repository.get("html_url")), fullName, organization, label),
+        origin(payload.get("repository.html_url"), fullName, organization, label),
         subject(payload), key, body, now));
   }
 
@@ -88,13 +93,12 @@ public class GitHubProvider implements Provider {
     }
   }
 
-  private static String subject(JsonNode payload) {
-    for (String field : new String[] {"issue", "pull_request", "discussion"}) {
-      String number = Payloads.text(payload.path(field).get("number"));
-      if (number != null) {
-        return number;
+  private static String subject(Map<String, String> payload) {
+    for (String number : SUBJECTS) {
+      if (payload.containsKey(number)) {
+        return payload.get(number);
       }
     }
-    return Payloads.text(payload.get("number"));
+    return null;
   }
 }

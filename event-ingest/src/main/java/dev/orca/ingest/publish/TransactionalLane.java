@@ -1,10 +1,13 @@
 package dev.orca.ingest.publish;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -17,8 +20,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
+import reactor.core.publisher.MonoSink;
 
 /**
  * A transactional Kafka producer on its own thread: each batch of records is one Kafka transaction,
@@ -26,18 +28,20 @@ import reactor.core.scheduler.Schedulers;
  * new one with the same {@code transactional.id} is started, which fences the old one and aborts its
  * open transaction, so a record the broker wrote but never acknowledged is not visible to
  * {@code read_committed} consumers (the orchestrator reads so) when the relay sends it again.
- * Batches on one lane run one after the other; the blocking producer calls stay on the lane's thread.
+ * Transactions on one lane run one after the other; the blocking producer calls stay on the lane's thread.
  */
 final class TransactionalLane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TransactionalLane.class);
   private static final long REINIT_DELAY_MS = 2_000;
+  /** Well under the producer's buffer.memory (32 MiB), so sending a merged transaction does not block on it. */
+  private static final long MAX_TRANSACTION_BYTES = 8L * 1024 * 1024;
 
   private final String name;
   private final Map<String, Object> config = new HashMap<>();
   private final ScheduledExecutorService thread;
-  private final Scheduler scheduler;
   private final Duration timeout;
   private final BooleanSupplier skip;
+  private final Queue<Waiting> waiting = new ConcurrentLinkedQueue<>();
   private KafkaProducer<String, byte[]> producer; // only touched on the lane's thread
   private boolean reinitScheduled;
   private volatile RuntimeException lastFailure;
@@ -70,12 +74,40 @@ final class TransactionalLane implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.scheduler = Schedulers.fromExecutorService(thread, name);
   }
 
-  /** Sends the records in one transaction; emits true once it committed, false when it did not (nothing visible). */
+  /**
+   * Sends the records in one transaction; emits true once it committed, false when it did not (nothing
+   * visible). Batches that wait for the lane while it is busy are sent together in its next
+   * transaction (fewer commits, each one a few round trips and markers); they commit or fail together.
+   */
   Mono<Boolean> send(List<ProducerRecord<String, byte[]>> records) {
-    return Mono.fromCallable(() -> !skip.getAsBoolean() && sendAndCommit(records)).subscribeOn(scheduler);
+    return Mono.create(sink -> {
+      waiting.add(new Waiting(records, sink));
+      thread.execute(this::sendWaiting);
+    });
+  }
+
+  private record Waiting(List<ProducerRecord<String, byte[]>> records, MonoSink<Boolean> sink) {}
+
+  /** On the lane's thread: takes what waits (up to about {@value #MAX_TRANSACTION_BYTES} bytes) into one transaction. */
+  private void sendWaiting() {
+    List<Waiting> taken = new ArrayList<>();
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+    long bytes = 0;
+    for (Waiting next = waiting.peek(); next != null && (taken.isEmpty() || bytes < MAX_TRANSACTION_BYTES); next = waiting.peek()) {
+      waiting.poll();
+      taken.add(next);
+      records.addAll(next.records());
+      for (ProducerRecord<String, byte[]> record : next.records()) {
+        bytes += record.value() == null ? 0 : record.value().length;
+      }
+    }
+    if (taken.isEmpty()) {
+      return; // an earlier turn took them along
+    }
+    boolean committed = !skip.getAsBoolean() && sendAndCommit(records);
+    taken.forEach(w -> w.sink().success(committed));
   }
 
   Duration timeout() {

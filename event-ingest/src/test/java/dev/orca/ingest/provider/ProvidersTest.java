@@ -50,6 +50,26 @@ class ProvidersTest {
   }
 
   @Test
+  void githubReadsOnlyItsFieldsWhereTheyAreButRefusesABodyThatIsNotOneWellFormedObject() {
+    // Same names elsewhere (sender.number, a nested repository) do not count; the last of a repeated name does.
+    byte[] body = bytes("{\"sender\":{\"number\":7,\"repository\":{\"full_name\":\"evil/x\"}},\"action\":\"closed\","
+        + "\"issue\":{\"labels\":[{\"number\":9}],\"number\":3},\"action\":\"opened\","
+        + "\"repository\":{\"owner\":{\"html_url\":\"https://github.com/evil\"},\"full_name\":\"acme/api\"}}");
+    Webhook webhook = accept(new GitHubProvider(secrets, json).read(github("issues", body), body, NOW));
+    assertThat(webhook.type()).isEqualTo("com.github.issues.opened");
+    assertThat(webhook.subject()).isEqualTo("3");
+    assertThat(webhook.key()).isEqualTo("acme/api");
+    assertThat(webhook.origin().toString()).isEqualTo("https://github.com/acme/api");
+
+    for (String bad : List.of("[1]", "", "{\"a\":1} {\"b\":2}", "{\"sender\":{\"login\":tru}, \"action\":\"opened\"}",
+        "{\"action\":\"opened\"")) {
+      byte[] malformed = bytes(bad);
+      assertThatThrownBy(() -> new GitHubProvider(secrets, json).read(github("issues", malformed), malformed, NOW))
+          .as(bad).isInstanceOfSatisfying(Rejection.class, r -> assertThat(r.outcome()).isEqualTo(Outcome.MALFORMED));
+    }
+  }
+
+  @Test
   void linearWithoutDeliveryHeaderHashesStablyAcrossRetriesButNotAcrossUpdates() {
     LinearProvider linear = new LinearProvider(secrets, json);
     String update = "{\"action\":\"update\",\"type\":\"Issue\",\"createdAt\":\"%s\",\"data\":{\"id\":\"i1\",\"teamId\":\"t1\"},"
