@@ -1,22 +1,25 @@
 package dev.orca.ingest.http;
 
 import dev.orca.ingest.Source;
+import org.springframework.boot.reactor.netty.NettyRouteProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.web.reactive.function.server.RouterFunction;
-import org.springframework.web.reactive.function.server.RouterFunctions;
-import org.springframework.web.reactive.function.server.ServerResponse;
 
-/** {@code POST /webhooks/github}, {@code /webhooks/linear}, {@code /webhooks/slack} (DESIGN §5). */
+/**
+ * {@code POST /webhooks/github}, {@code /webhooks/linear}, {@code /webhooks/slack} (DESIGN §5), served
+ * by Reactor Netty ahead of WebFlux ({@link WebhookHandler}); every other path, and other methods on
+ * these, go on to WebFlux as before.
+ */
 @Configuration(proxyBeanMethods = false)
 public class WebhookRoutes {
 
   @Bean
-  RouterFunction<ServerResponse> webhookEndpoints(WebhookHandler handler) {
-    RouterFunctions.Builder routes = RouterFunctions.route();
-    for (Source source : Source.values()) {
-      routes.POST("/webhooks/" + source.id(), request -> handler.handle(request, source));
-    }
-    return routes.build();
+  NettyRouteProvider webhookEndpoints(WebhookHandler handler) {
+    return routes -> {
+      for (Source source : Source.values()) {
+        routes.post("/webhooks/" + source.id(), (request, response) -> handler.handle(request, response, source));
+      }
+      return routes;
+    };
   }
 }
