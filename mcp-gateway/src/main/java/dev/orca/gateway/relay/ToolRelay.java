@@ -255,7 +255,7 @@ public class ToolRelay {
     Upstream upstream = at <= 0 || tool.isEmpty() ? null : upstream(server);
     boolean disabled = upstream == null && at > 0 && registered.disabled().contains(server);
     return Flux.defer(() -> {
-      Instant startedAt = clock.instant();
+      Instant startedAt = external ? clock.instant() : null; // only the audit row needs it
       long start = System.nanoTime();
       AtomicBoolean finished = new AtomicBoolean();
       AtomicBoolean answered = new AtomicBoolean();
@@ -272,15 +272,14 @@ public class ToolRelay {
       return routed
           .onErrorMap(e -> toRelayException(e, qualifiedName, server, tool))
           .takeUntil(RelayEvent::isResult)
-          .doOnNext(event -> {
-            if (event.isResult()) {
-              answered.set(true);
-            }
-          })
           .concatWith(Mono.defer(() -> answered.get() ? Mono.empty() : Mono.error(new RelayException(
               RelayException.Reason.UPSTREAM_ERROR, qualifiedName,
               "Upstream '" + server + "' answered tool '" + tool + "' without a result"))))
           .doOnNext(event -> {
+            // runs before the source completes, so the check above sees it
+            if (event.isResult()) {
+              answered.set(true);
+            }
             if (event.isResult() && finished.compareAndSet(false, true)) {
               ToolCallOutcome outcome = event.result().path("isError").asBoolean(false)
                   ? ToolCallOutcome.TOOL_ERROR : ToolCallOutcome.SUCCESS;

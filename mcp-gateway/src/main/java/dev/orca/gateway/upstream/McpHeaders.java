@@ -25,9 +25,12 @@ final class McpHeaders {
 
   /** The value as is when it is plain visible ASCII, else the {@code =?base64?…?=} form. */
   static String encode(String value) {
-    boolean plain = !value.isEmpty() && value.strip().equals(value)
-        && !(value.startsWith("=?base64?") && value.endsWith("?="))
-        && value.chars().allMatch(c -> c >= 0x20 && c <= 0x7E);
+    boolean plain = !value.isEmpty() && value.charAt(0) != ' ' && value.charAt(value.length() - 1) != ' '
+        && !(value.startsWith("=?base64?") && value.endsWith("?="));
+    for (int i = 0; plain && i < value.length(); i++) {
+      char c = value.charAt(i);
+      plain = c >= 0x20 && c <= 0x7E;
+    }
     return plain ? value
         : "=?base64?" + Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)) + "?=";
   }

@@ -154,7 +154,6 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
   private final ResilienceSettings resilience;
   private final WebClient web;
   private final HttpClient http;
-  private final String endpoint;
   private final ServerSentEventHttpMessageReader sse = new ServerSentEventHttpMessageReader();
   private final JsonMapper json;
   private final CircuitBreaker breaker;
@@ -164,6 +163,8 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
   private final Retry retryIdempotent;
   private final AtomicLong ids = new AtomicLong();
   private final AtomicReference<Mono<Era>> era = new AtomicReference<>();
+  /** The era once probed (null until then, and after a refused legacy handshake): calls skip the cached Mono. */
+  private volatile Era knownEra;
   private final AtomicReference<Mono<Session>> session = new AtomicReference<>();
   private final Map<String, Mono<JsonNode>> pages = new ConcurrentHashMap<>();
   /** Tool definitions from the latest listings: idempotentHint and x-mcp-header come from here. */
@@ -181,7 +182,6 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
     this.resilience = resilience;
     this.web = web;
     this.http = http;
-    this.endpoint = settings.endpoint().toString();
     this.json = json;
     sse.setMaxInMemorySize(MAX_MESSAGE);
     this.breaker = CircuitBreaker.of(settings.name(), CircuitBreakerConfig.custom()
@@ -379,16 +379,21 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
    * error is an {@link RpcError}).
    */
   private Flux<RelayEvent> results(String method, ObjectNode params, String name, JsonNode toolDefinition) {
-    return era().flatMapMany(e -> {
-      long id = ids.incrementAndGet();
-      Flux<JsonNode> messages = e == Era.MODERN
-          ? modern(id, method, params, name, toolDefinition)
-          : legacy(id, method, params);
-      return messages
-          .<RelayEvent>handle((m, sink) -> event(m, id, sink))
-          .takeUntil(RelayEvent::isResult)
-          .switchIfEmpty(Mono.error(() -> new ProtocolFailure("the answer to " + method + " carried no response")));
-    });
+    Era known = knownEra;
+    return known != null
+        ? Flux.defer(() -> results(known, method, params, name, toolDefinition))
+        : era().flatMapMany(e -> results(e, method, params, name, toolDefinition));
+  }
+
+  private Flux<RelayEvent> results(Era e, String method, ObjectNode params, String name, JsonNode toolDefinition) {
+    long id = ids.incrementAndGet();
+    Flux<JsonNode> messages = e == Era.MODERN
+        ? modern(id, method, params, name, toolDefinition)
+        : legacy(id, method, params);
+    return messages
+        .<RelayEvent>handle((m, sink) -> event(m, id, sink))
+        .takeUntil(RelayEvent::isResult)
+        .switchIfEmpty(Mono.error(() -> new ProtocolFailure("the answer to " + method + " carried no response")));
   }
 
   private void event(JsonNode message, long id, SynchronousSink<RelayEvent> sink) {
@@ -507,8 +512,11 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
         .map(response -> response.has("result") ? Era.MODERN : eraFromError(response.get("error")))
         .onErrorResume(HttpFailure.class, f -> Mono.just(eraFromBody(f.body)))
         .defaultIfEmpty(Era.LEGACY)
-        .doOnNext(e -> log.info("Upstream '{}' at {} speaks the {} protocol era", name(), settings.endpoint(),
-            e == Era.MODERN ? MODERN_VERSION : "legacy (session)"));
+        .doOnNext(e -> {
+          knownEra = e;
+          log.info("Upstream '{}' at {} speaks the {} protocol era", name(), settings.endpoint(),
+              e == Era.MODERN ? MODERN_VERSION : "legacy (session)");
+        });
   }
 
   private Era eraFromBody(String body) {
@@ -582,6 +590,7 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
         })
         .doOnError(e -> {
           if (e instanceof HttpFailure || e instanceof RpcError) {
+            knownEra = null;
             era.set(null); // maybe no longer legacy: probe again next time
           }
         });
@@ -639,7 +648,7 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
   private Flux<JsonNode> post(ObjectNode message, Consumer<BiConsumer<String, String>> headers, Session s,
       Consumer<io.netty.handler.codec.http.HttpHeaders> responseHeaders) {
     byte[] body = json.writeValueAsBytes(message);
-    return http.post().uri(endpoint)
+    return http.post().uri(settings.endpoint())
         .send((request, out) -> {
           io.netty.handler.codec.http.HttpHeaders h = request.requestHeaders();
           h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
@@ -653,12 +662,19 @@ public final class RemoteUpstream implements Upstream, AutoCloseable {
           responseHeaders.accept(response.responseHeaders());
           return answer(response, content, s);
         })
-        .onErrorMap(e -> e instanceof IOException || e instanceof ChannelException, e -> {
-          Throwable root = rootCause(e);
-          return new Unreachable("cannot reach upstream '" + name() + "' at " + settings.endpoint() + ": "
-              + root.getClass().getSimpleName(), root instanceof ConnectException, e);
-        })
-        .onErrorMap(JacksonException.class, e -> new ProtocolFailure("malformed JSON from upstream '" + name() + "'"));
+        .onErrorMap(this::transportError);
+  }
+
+  private Throwable transportError(Throwable e) {
+    if (e instanceof JacksonException) {
+      return new ProtocolFailure("malformed JSON from upstream '" + name() + "'");
+    }
+    if (e instanceof IOException || e instanceof ChannelException) {
+      Throwable root = rootCause(e);
+      return new Unreachable("cannot reach upstream '" + name() + "' at " + settings.endpoint() + ": "
+          + root.getClass().getSimpleName(), root instanceof ConnectException, e);
+    }
+    return e;
   }
 
   private Flux<JsonNode> answer(HttpClientResponse r, ByteBufFlux content, Session s) {
