@@ -9,6 +9,7 @@ import io.r2dbc.spi.Readable;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -123,6 +124,80 @@ public class ExecutionQueries {
             .map(row -> (StartOutcome) new StartOutcome.AlreadyStarted(row.get("id", UUID.class)))
             .one();
     return spec.map(row -> (StartOutcome) new StartOutcome.Started(row.get("id", UUID.class))).one().switchIfEmpty(existing);
+  }
+
+  /** An execution an event starts, for {@link #startAll}. */
+  public record EventStart(String workflow, JsonNode input, Trigger trigger) {}
+
+  /**
+   * As {@link #start(String, JsonNode, String, String, Long, Trigger)} for many, in one statement, in the
+   * caller's transaction: the executions are created in the order given ({@code created_at} and
+   * {@code next_run_at} are the clock at each insert). An {@link StartOutcome.AlreadyStarted} has a null id when
+   * a concurrent transaction committed that execution while this statement ran.
+   *
+   * @return one outcome a start, in their order
+   */
+  public Mono<List<StartOutcome>> startAll(List<EventStart> starts, String triggeredBy) {
+    if (starts.isEmpty()) {
+      return Mono.just(List.of());
+    }
+    var spec = db.sql("""
+        WITH given AS (
+          SELECT g.ord, g.id, g.workflow, CAST(g.input AS jsonb) AS input, CAST(g.context AS jsonb) AS context, g.event_id,
+                 w.id AS workflow_id, w.version, w.enabled
+          FROM unnest(CAST(:ids AS uuid[]), CAST(:workflows AS text[]), CAST(:inputs AS text[]), CAST(:contexts AS text[]),
+                      CAST(:events AS uuid[])) WITH ORDINALITY AS g(id, workflow, input, context, event_id, ord)
+          LEFT JOIN workflows w ON w.name = g.workflow),
+        ex AS (
+          INSERT INTO workflow_executions
+            (id, workflow_id, workflow_version, status, input, context, trigger_event_id, triggered_by, timeout_at,
+             next_run_at, created_at)
+          SELECT g.id, g.workflow_id, g.version, 'pending', g.input,
+                 g.context || jsonb_build_object('input', g.input,
+                                                 'execution', jsonb_build_object('id', g.id, 'workflow', g.workflow, 'version', g.version)),
+                 g.event_id, :triggered_by,
+                 now() + make_interval(secs => CAST(v.definition ->> 'timeoutMs' AS bigint) / 1000.0),
+                 clock_timestamp(), clock_timestamp()
+          FROM given g JOIN workflow_versions v ON v.workflow_id = g.workflow_id AND v.version = g.version
+          WHERE g.enabled
+          ORDER BY g.ord
+          -- the same trigger event for this workflow: the existing execution stands
+          ON CONFLICT DO NOTHING
+          RETURNING id, workflow_id, workflow_version),
+        steps AS (
+          INSERT INTO workflow_steps (execution_id, step_name, step_index)
+          SELECT ex.id, s.step ->> 'name', s.ord - 1
+          FROM ex JOIN workflow_versions v ON v.workflow_id = ex.workflow_id AND v.version = ex.workflow_version,
+               jsonb_array_elements(v.definition -> 'steps') WITH ORDINALITY AS s(step, ord))
+        SELECT g.workflow_id IS NOT NULL AS known, coalesce(g.enabled, false) AS enabled, ex.id AS started, old.id AS existing,
+               CASE WHEN ex.id IS NOT NULL THEN pg_notify('orca_work', CAST(ex.id AS text)) END AS notified
+        FROM given g
+        LEFT JOIN ex ON ex.id = g.id
+        LEFT JOIN workflow_executions old ON ex.id IS NULL AND old.workflow_id = g.workflow_id AND old.trigger_event_id = g.event_id
+        ORDER BY g.ord
+        """)
+        .bind("ids", starts.stream().map(s -> UUID.randomUUID().toString()).toArray(String[]::new))
+        .bind("workflows", starts.stream().map(EventStart::workflow).toArray(String[]::new))
+        .bind("inputs", starts.stream().map(s -> json.writeValueAsString(s.input())).toArray(String[]::new))
+        .bind("contexts", starts.stream().map(s -> json.writeValueAsString(s.trigger().context())).toArray(String[]::new))
+        .bind("events", starts.stream().map(s -> s.trigger().eventId().toString()).toArray(String[]::new));
+    return bind(spec, "triggered_by", triggeredBy, String.class)
+        .map(row -> new Object[] {row.get("known", Boolean.class), row.get("enabled", Boolean.class),
+            row.get("started", UUID.class), row.get("existing", UUID.class)})
+        .all()
+        .collectList()
+        .map(rows -> {
+          List<StartOutcome> outcomes = new ArrayList<>();
+          for (int i = 0; i < rows.size(); i++) {
+            Object[] row = rows.get(i);
+            String workflow = starts.get(i).workflow();
+            outcomes.add(!Boolean.TRUE.equals(row[0]) ? new StartOutcome.UnknownWorkflow(workflow)
+                : !Boolean.TRUE.equals(row[1]) ? new StartOutcome.DisabledWorkflow(workflow)
+                : row[2] != null ? new StartOutcome.Started((UUID) row[2])
+                : new StartOutcome.AlreadyStarted((UUID) row[3]));
+          }
+          return outcomes;
+        });
   }
 
   /** What a cancellation request found. */

@@ -7,11 +7,11 @@ import io.r2dbc.spi.R2dbcException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -70,9 +70,18 @@ class EventTrigger {
     List<WebhookEvent> distinct = List.copyOf(byDelivery.values());
     return routing(distinct)
         .flatMap(routing -> events.recordAll(distinct)
-            .flatMap(recorded -> Flux.range(0, distinct.size())
-                .concatMap(i -> route(distinct.get(i), recorded.get(i), routing))
-                .collectList())
+            .flatMap(recorded -> {
+              List<Routable> routables = new ArrayList<>();
+              for (int i = 0; i < distinct.size(); i++) {
+                if (!recorded.get(i).finished()) {
+                  routables.add(routable(distinct.get(i), recorded.get(i).id(), routing));
+                }
+              }
+              return start(routables).map(started -> {
+                Iterator<Routed> next = started.iterator();
+                return recorded.stream().map(r -> r.finished() ? Routed.redelivery(r) : next.next()).toList();
+              });
+            })
             .flatMap(routed -> events.finishAll(routed.stream().filter(r -> !r.redelivery()).map(Routed::finish).toList())
                 .thenReturn(routed))
             .as(tx::transactional))
@@ -96,14 +105,13 @@ class EventTrigger {
     return event.source() + "/" + event.deliveryId();
   }
 
-  /** One event of a batch: nothing when its row is already final, else its routes' starts (its status comes later). */
-  private Mono<Routed> route(WebhookEvent event, PostgresEventStore.Recorded recorded, Routing routing) {
-    if (recorded.finished()) {
-      return Mono.just(Routed.redelivery(recorded));
-    }
+  /** An event to start: its row, its context and its routes. */
+  private record Routable(UUID eventId, ObjectNode context, List<Router.Route> routes) {}
+
+  private static Routable routable(WebhookEvent event, UUID eventId, Routing routing) {
     ConfiguredRepository repo = routing.repository(event);
-    ObjectNode context = Router.triggerContext(recorded.id(), event, repo);
-    return start(recorded.id(), context, Router.routes(event, context, routing.subscriptions(event.source()), repo));
+    ObjectNode context = Router.triggerContext(eventId, event, repo);
+    return new Routable(eventId, context, Router.routes(event, context, routing.subscriptions(event.source()), repo));
   }
 
   /** The registered repositories and enabled subscriptions a batch's routing needs, read once for the batch. */
@@ -139,40 +147,31 @@ class EventTrigger {
     return ownerName == null ? null : List.of(ownerName);
   }
 
-  /** Completes once the row and the executions are durable; errors only when the database failed. */
+  /** One event alone; completes once the row and the executions are durable; errors only when the database failed. */
   Mono<Outcome> handle(WebhookEvent event) {
     // The row and what routing reads do not depend on each other: one round trip's wait instead of two.
-    return Mono.zip(events.record(event), registeredRepository(event), subscriptions.enabledFor(event.source()).collectList())
+    return Mono.zip(events.record(event), routing(List.of(event)))
         .flatMap(found -> {
           PostgresEventStore.Recorded recorded = found.getT1();
-          if (recorded.finished()) {
-            return Mono.just(new Outcome(recorded.id(), recorded.status(), List.of(), true));
-          }
-          ConfiguredRepository repo = found.getT2().orElse(null);
-          ObjectNode context = Router.triggerContext(recorded.id(), event, repo);
-          return startAll(recorded.id(), context, Router.routes(event, context, found.getT3(), repo));
+          return recorded.finished()
+              ? Mono.just(new Outcome(recorded.id(), recorded.status(), List.of(), true))
+              : startAlone(routable(event, recorded.id(), found.getT2()));
         });
   }
 
-  private Mono<Optional<ConfiguredRepository>> registeredRepository(WebhookEvent event) {
-    String[] ownerName = Router.ownerAndName(event);
-    return ownerName == null
-        ? Mono.just(Optional.empty())
-        : repositories.find(ownerName[0], ownerName[1]).map(Optional::of).defaultIfEmpty(Optional.empty());
-  }
-
-  private Mono<Outcome> startAll(UUID eventId, ObjectNode context, List<Router.Route> routes) {
-    return start(eventId, context, routes)
-        .flatMap(routed -> events.finish(eventId, routed.status(), routed.error()).thenReturn(routed))
+  private Mono<Outcome> startAlone(Routable event) {
+    return start(List.of(event))
+        .map(started -> started.get(0))
+        .flatMap(routed -> events.finish(event.eventId(), routed.status(), routed.error()).thenReturn(routed))
         .as(tx::transactional)
         // Deterministic: retrying cannot help, so the row says why and nothing is started.
         .onErrorResume(EventTrigger::refusedAsData, e -> {
           List<String> errors = new ArrayList<>();
-          routes.stream().filter(Router.Route.Failed.class::isInstance).map(Router.Route.Failed.class::cast)
+          event.routes().stream().filter(Router.Route.Failed.class::isInstance).map(Router.Route.Failed.class::cast)
               .forEach(failed -> errors.add(failed.via() + ": " + failed.error()));
           errors.add("the database refused what the routes would start: " + databaseReason(e));
-          Routed refused = new Routed(eventId, "failed", String.join("; ", errors), List.of(), List.of(), false);
-          return events.finish(eventId, refused.status(), refused.error()).thenReturn(refused);
+          Routed refused = new Routed(event.eventId(), "failed", String.join("; ", errors), List.of(), List.of(), false);
+          return events.finish(event.eventId(), refused.status(), refused.error()).thenReturn(refused);
         })
         .map(this::done);
   }
@@ -189,34 +188,47 @@ class EventTrigger {
     }
   }
 
-  /** Starts the routes' workflows in the caller's transaction (or each in its own); writes no status. */
-  private Mono<Routed> start(UUID eventId, ObjectNode context, List<Router.Route> routes) {
-    return Mono.defer(() -> {
-      List<String> errors = new ArrayList<>();
-      List<UUID> started = new ArrayList<>();
-      List<String> startedWorkflows = new ArrayList<>();
-      ExecutionQueries.Trigger trigger = new ExecutionQueries.Trigger(eventId, context);
-      return Flux.fromIterable(routes)
-          .concatMap(route -> {
-            if (route instanceof Router.Route.Failed failed) {
-              errors.add(failed.via() + ": " + failed.error());
-              return Mono.empty();
-            }
-            Router.Route.Start start = (Router.Route.Start) route;
-            return executions.start(start.workflow(), start.input(), null, TRIGGERED_BY, null, trigger)
-                .doOnNext(outcome -> {
-                  if (outcome instanceof StartOutcome.Started s) {
-                    started.add(s.id());
-                    startedWorkflows.add(start.workflow());
-                  } else if (outcome instanceof StartOutcome.UnknownWorkflow) {
-                    errors.add(start.via() + ": there is no workflow named '" + start.workflow() + "'");
-                  } else if (outcome instanceof StartOutcome.DisabledWorkflow) {
-                    errors.add(start.via() + ": workflow '" + start.workflow() + "' is disabled");
-                  }
-                });
-          })
-          .then(Mono.fromSupplier(() -> new Routed(eventId, status(routes, errors),
-              errors.isEmpty() ? null : String.join("; ", errors), started, startedWorkflows, false)));
+  /**
+   * Starts every route of the events with one statement, in the caller's transaction, in the events' and their
+   * routes' order; writes no status.
+   */
+  private Mono<List<Routed>> start(List<Routable> routables) {
+    List<ExecutionQueries.EventStart> starts = new ArrayList<>();
+    for (Routable event : routables) {
+      ExecutionQueries.Trigger trigger = new ExecutionQueries.Trigger(event.eventId(), event.context());
+      for (Router.Route route : event.routes()) {
+        if (route instanceof Router.Route.Start start) {
+          starts.add(new ExecutionQueries.EventStart(start.workflow(), start.input(), trigger));
+        }
+      }
+    }
+    return executions.startAll(starts, TRIGGERED_BY).map(outcomes -> {
+      Iterator<StartOutcome> next = outcomes.iterator();
+      List<Routed> routed = new ArrayList<>();
+      for (Routable event : routables) {
+        List<String> errors = new ArrayList<>();
+        List<UUID> started = new ArrayList<>();
+        List<String> startedWorkflows = new ArrayList<>();
+        for (Router.Route route : event.routes()) {
+          if (route instanceof Router.Route.Failed failed) {
+            errors.add(failed.via() + ": " + failed.error());
+            continue;
+          }
+          Router.Route.Start start = (Router.Route.Start) route;
+          StartOutcome outcome = next.next();
+          if (outcome instanceof StartOutcome.Started s) {
+            started.add(s.id());
+            startedWorkflows.add(start.workflow());
+          } else if (outcome instanceof StartOutcome.UnknownWorkflow) {
+            errors.add(start.via() + ": there is no workflow named '" + start.workflow() + "'");
+          } else if (outcome instanceof StartOutcome.DisabledWorkflow) {
+            errors.add(start.via() + ": workflow '" + start.workflow() + "' is disabled");
+          }
+        }
+        routed.add(new Routed(event.eventId(), status(event.routes(), errors), errors.isEmpty() ? null : String.join("; ", errors),
+            started, startedWorkflows, false));
+      }
+      return routed;
     });
   }
 

@@ -138,7 +138,7 @@ class TriggerIT {
     String workflow = "auto_" + repo.replace('-', '_');
     createWorkflow(workflow, SEED_004);
     ObjectNode body = JSON.createObjectNode().put("owner", "Codertocat").put("name", repo).put("defaultBranch", "main");
-    body.putObject("config").putObject("auto_workflows").put("issue_opened", workflow);
+    body.putObject("config").putObject("auto_workflows").put("issue_opened", workflow).put("issue_reopened", "no_such_workflow");
     post("/api/v1/repositories", body, 201);
 
     String delivery = WebhookRecords.newDeliveryId();
@@ -159,6 +159,14 @@ class TriggerIT {
     WebhookRecords.send(producer, GITHUB, "Codertocat/" + repo, WebhookRecords.github("com.github.issues.closed", closed, payload));
     awaitOne("SELECT status FROM events WHERE delivery_id = '" + closed + "' AND status <> 'processing'");
     assertThat(query("SELECT status FROM events WHERE delivery_id = '" + closed + "'")).containsExactly("ignored");
+
+    // Reopening names a workflow that does not exist: failed, saying so.
+    String reopened = WebhookRecords.newDeliveryId();
+    WebhookRecords.send(producer, GITHUB, "Codertocat/" + repo, WebhookRecords.github("com.github.issues.reopened", reopened,
+        WebhookRecords.issueOpened("Codertocat", repo).put("action", "reopened")));
+    awaitOne("SELECT status FROM events WHERE delivery_id = '" + reopened + "' AND status <> 'processing'");
+    assertThat(query("SELECT status || ': ' || error FROM events WHERE delivery_id = '" + reopened + "'")).containsExactly(
+        "failed: auto_workflows of Codertocat/" + repo + ": there is no workflow named 'no_such_workflow'");
   }
 
   @Test
@@ -288,12 +296,13 @@ class TriggerIT {
     assertThat(query("SELECT count(*) || ' ' || count(DISTINCT e.trigger_event_id)" + ofRepo))
         .containsExactly(events + " " + events);
     assertThat(meters.counter("orca.executions.started", "workflow", workflow, "trigger", "event").count()).isEqualTo(events);
-    // Executions of later events are never created before those of earlier ones (a batch's events share one
-    // transaction, so their executions have the same created_at; the issue number orders those).
+    // Executions are created in the order of their events (the clock at each insert; the issue number only orders
+    // the ties a coarse clock could leave).
     List<String> numbers = query("SELECT e.input ->> 'issue_number'" + ofRepo
         + " ORDER BY e.created_at, CAST(e.input ->> 'issue_number' AS int)");
     assertThat(numbers).containsExactlyElementsOf(IntStream.rangeClosed(1, events).mapToObj(Integer::toString).toList());
-    assertThat(Integer.parseInt(query("SELECT count(DISTINCT e.created_at)" + ofRepo).get(0)))
+    // A batch's events rows are written by one transaction, so they share its start time.
+    assertThat(Integer.parseInt(query("SELECT count(DISTINCT v.received_at)" + ofRepo).get(0)))
         .as("the backlog was handled in batches, each in one transaction").isLessThan(events);
   }
 
