@@ -79,10 +79,12 @@ class ExecutionApi {
       if (created) {
         metrics.started(name, "api");
       }
-      return executions.find(id).map(view -> ResponseEntity
+      // A new execution is answered as created, without reading it back.
+      Mono<ExecutionView> view = created ? Mono.just(((StartOutcome.Started) outcome).view()) : executions.find(id);
+      return view.map(v -> ResponseEntity
           .status(created ? HttpStatus.ACCEPTED : HttpStatus.OK)
           .location(URI.create("/api/v1/executions/" + id))
-          .body(view));
+          .body(v));
     });
   }
 

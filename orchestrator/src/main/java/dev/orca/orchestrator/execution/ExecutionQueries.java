@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
-import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
@@ -27,12 +26,10 @@ import tools.jackson.databind.json.JsonMapper;
 @Repository
 public class ExecutionQueries {
   private final DatabaseClient db;
-  private final TransactionalOperator tx;
   private final JsonMapper json;
 
-  public ExecutionQueries(DatabaseClient db, TransactionalOperator tx, JsonMapper json) {
+  public ExecutionQueries(DatabaseClient db, JsonMapper json) {
     this.db = db;
-    this.tx = tx;
     this.json = json;
   }
 
@@ -40,7 +37,8 @@ public class ExecutionQueries {
   public sealed interface StartOutcome {
     record UnknownWorkflow(String name) implements StartOutcome {}
     record DisabledWorkflow(String name) implements StartOutcome {}
-    record Started(UUID id) implements StartOutcome {}
+    /** {@code view}: the new execution as created (pending). */
+    record Started(UUID id, ExecutionView view) implements StartOutcome {}
     record AlreadyStarted(UUID id) implements StartOutcome {}
   }
 
@@ -53,7 +51,7 @@ public class ExecutionQueries {
 
   /**
    * Creates the execution with its steps (pending) on the workflow's current version, in one
-   * transaction that also wakes the engines; the same {@code idempotencyKey} returns the existing one.
+   * statement that also wakes the engines; the same {@code idempotencyKey} returns the existing one.
    */
   public Mono<StartOutcome> start(String workflow, JsonNode input, String idempotencyKey, String triggeredBy, Long timeoutMs) {
     return start(workflow, input, idempotencyKey, triggeredBy, timeoutMs, null);
@@ -66,46 +64,38 @@ public class ExecutionQueries {
   public Mono<StartOutcome> start(String workflow, JsonNode input, String idempotencyKey, String triggeredBy, Long timeoutMs,
       Trigger trigger) {
     UUID id = UUID.randomUUID();
-    return db.sql("SELECT id, version, enabled FROM workflows WHERE name = :name")
-        .bind("name", workflow)
-        .map(row -> new Object[] {row.get("id", UUID.class), row.get("version", Integer.class), row.get("enabled", Boolean.class)})
-        .one()
-        .flatMap(w -> Boolean.TRUE.equals(w[2])
-            ? insert(id, (UUID) w[0], (Integer) w[1], workflow, input, idempotencyKey, triggeredBy, timeoutMs, trigger)
-            : Mono.<StartOutcome>just(new StartOutcome.DisabledWorkflow(workflow)))
-        .defaultIfEmpty(new StartOutcome.UnknownWorkflow(workflow))
-        .as(tx::transactional);
-  }
-
-  private Mono<StartOutcome> insert(UUID id, UUID workflowId, int version, String workflow, JsonNode input,
-      String idempotencyKey, String triggeredBy, Long timeoutMs, Trigger trigger) {
+    // One statement (atomic on its own, or part of the caller's transaction): the workflow's lookup, the
+    // execution and its steps, and the engines' wake-up.
     var spec = db.sql("""
-        WITH ex AS (
+        WITH w AS (SELECT id, version, enabled FROM workflows WHERE name = :workflow),
+        ex AS (
           INSERT INTO workflow_executions
             (id, workflow_id, workflow_version, status, input, context, idempotency_key, trigger_event_id, triggered_by,
              timeout_at, next_run_at)
-          VALUES (:id, :workflow_id, :version, 'pending', :input,
-                  coalesce(CAST(:trigger_context AS jsonb), '{}'::jsonb) || jsonb_build_object('input', CAST(:input AS jsonb),
-                                     'execution', jsonb_build_object('id', CAST(:id AS uuid), 'workflow', CAST(:workflow AS text), 'version', :version)),
-                  :key, :trigger_event_id, :triggered_by,
-                  now() + make_interval(secs => coalesce(CAST(:timeout_ms AS bigint),
-                      (SELECT CAST(definition ->> 'timeoutMs' AS bigint) FROM workflow_versions
-                       WHERE workflow_id = :workflow_id AND version = :version)) / 1000.0),
-                  now())
+          SELECT :id, w.id, w.version, 'pending', :input,
+                 coalesce(CAST(:trigger_context AS jsonb), '{}'::jsonb) || jsonb_build_object('input', CAST(:input AS jsonb),
+                     'execution', jsonb_build_object('id', CAST(:id AS uuid), 'workflow', CAST(:workflow AS text), 'version', w.version)),
+                 :key, :trigger_event_id, :triggered_by,
+                 now() + make_interval(secs => coalesce(CAST(:timeout_ms AS bigint),
+                     (SELECT CAST(v.definition ->> 'timeoutMs' AS bigint) FROM workflow_versions v
+                      WHERE v.workflow_id = w.id AND v.version = w.version)) / 1000.0),
+                 now()
+          FROM w WHERE w.enabled
           -- the same idempotency key or trigger event for this workflow: the existing execution stands
           ON CONFLICT DO NOTHING
-          RETURNING id),
+          RETURNING id, workflow_id, workflow_version, created_at),
         steps AS (
           INSERT INTO workflow_steps (execution_id, step_name, step_index)
           SELECT ex.id, s.step ->> 'name', s.ord - 1
-          FROM ex, workflow_versions v, jsonb_array_elements(v.definition -> 'steps') WITH ORDINALITY AS s(step, ord)
-          WHERE v.workflow_id = :workflow_id AND v.version = :version
-          RETURNING 1)
-        SELECT ex.id, (SELECT count(*) FROM steps) AS steps, pg_notify('orca_work', CAST(ex.id AS text)) AS notified FROM ex
+          FROM ex JOIN workflow_versions v ON v.workflow_id = ex.workflow_id AND v.version = ex.workflow_version,
+               jsonb_array_elements(v.definition -> 'steps') WITH ORDINALITY AS s(step, ord)
+          RETURNING step_name, step_index)
+        SELECT w.id AS workflow_id, w.enabled, ex.id, ex.workflow_version, ex.created_at,
+               (SELECT jsonb_agg(step_name ORDER BY step_index) FROM steps) AS steps,
+               (SELECT count(*) FROM (SELECT pg_notify('orca_work', CAST(ex.id AS text)) FROM ex) n) AS notified
+        FROM w LEFT JOIN ex ON true
         """)
         .bind("id", id)
-        .bind("workflow_id", workflowId)
-        .bind("version", version)
         .bind("workflow", workflow);
     spec = bindJson(spec, "input", input, json);
     spec = bind(spec, "key", idempotencyKey, String.class);
@@ -113,17 +103,42 @@ public class ExecutionQueries {
     spec = bind(spec, "timeout_ms", timeoutMs, Long.class);
     spec = bind(spec, "trigger_event_id", trigger == null ? null : trigger.eventId(), UUID.class);
     spec = bindJson(spec, "trigger_context", trigger == null ? null : trigger.context(), json);
-    Mono<StartOutcome> existing = idempotencyKey == null && trigger == null
-        ? Mono.error(new IllegalStateException("execution insert returned nothing"))
-        : bind(bind(db.sql("""
-                SELECT id FROM workflow_executions
-                WHERE workflow_id = :workflow_id AND (idempotency_key = :key OR trigger_event_id = :trigger_event_id)
-                """)
-                .bind("workflow_id", workflowId), "key", idempotencyKey, String.class),
-                "trigger_event_id", trigger == null ? null : trigger.eventId(), UUID.class)
-            .map(row -> (StartOutcome) new StartOutcome.AlreadyStarted(row.get("id", UUID.class)))
-            .one();
-    return spec.map(row -> (StartOutcome) new StartOutcome.Started(row.get("id", UUID.class))).one().switchIfEmpty(existing);
+    return spec
+        .map(row -> {
+          if (!Boolean.TRUE.equals(row.get("enabled", Boolean.class))) {
+            return Mono.<StartOutcome>just(new StartOutcome.DisabledWorkflow(workflow));
+          }
+          UUID created = row.get("id", UUID.class);
+          if (created == null) {
+            return existing(row.get("workflow_id", UUID.class), idempotencyKey, trigger);
+          }
+          List<ExecutionView.StepView> steps = new java.util.ArrayList<>();
+          JsonNode names = readJson(row, "steps", json);
+          for (int i = 0; names != null && i < names.size(); i++) {
+            steps.add(new ExecutionView.StepView(names.get(i).asString(), i, "pending", null, null, null, null, 0, null, null, null));
+          }
+          return Mono.<StartOutcome>just(new StartOutcome.Started(created, new ExecutionView(created, workflow,
+              row.get("workflow_version", Integer.class), "pending", input, null, null, triggeredBy, idempotencyKey,
+              instant(row, "created_at"), null, null, null, steps)));
+        })
+        .one()
+        .flatMap(outcome -> outcome)
+        .defaultIfEmpty(new StartOutcome.UnknownWorkflow(workflow));
+  }
+
+  /** The execution an insert conflicted with: the same idempotency key or trigger event for the workflow. */
+  private Mono<StartOutcome> existing(UUID workflowId, String idempotencyKey, Trigger trigger) {
+    if (idempotencyKey == null && trigger == null) {
+      return Mono.error(new IllegalStateException("execution insert returned nothing"));
+    }
+    var spec = db.sql("""
+            SELECT id FROM workflow_executions
+            WHERE workflow_id = :workflow_id AND (idempotency_key = :key OR trigger_event_id = :trigger_event_id)
+            """)
+        .bind("workflow_id", workflowId);
+    spec = bind(spec, "key", idempotencyKey, String.class);
+    spec = bind(spec, "trigger_event_id", trigger == null ? null : trigger.eventId(), UUID.class);
+    return spec.map(row -> (StartOutcome) new StartOutcome.AlreadyStarted(row.get("id", UUID.class))).one();
   }
 
   /** An execution an event starts, for {@link #startAll}. */

@@ -2,6 +2,7 @@ package dev.orca.orchestrator.execution;
 
 import static dev.orca.orchestrator.sql.Sql.bind;
 import static dev.orca.orchestrator.sql.Sql.bindJson;
+import static dev.orca.orchestrator.sql.Sql.jsonb;
 import static dev.orca.orchestrator.sql.Sql.readJson;
 
 import dev.orca.orchestrator.engine.ClaimedExecution;
@@ -12,13 +13,16 @@ import dev.orca.orchestrator.engine.StepStart;
 import dev.orca.orchestrator.engine.ToolCallEnding;
 import dev.orca.orchestrator.engine.ToolCallIntent;
 import dev.orca.orchestrator.events.ExecutionEventAnnouncer;
+import dev.orca.orchestrator.sql.StatementBatcher;
 import io.r2dbc.spi.Readable;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.reactive.TransactionalOperator;
@@ -26,6 +30,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -34,7 +39,8 @@ import tools.jackson.databind.node.ObjectNode;
  * execution (only the lease owner may write, and not once cancellation is requested), the step row,
  * and the transition's events in {@code execution_outbox} (announced after the commit, see
  * {@link ExecutionEventAnnouncer}). The hot transitions ({@link #startStep}, {@link #finishStep}) are one
- * statement each, so a step costs two round trips and two commits.
+ * statement each, so a step costs two round trips and two commits; under load, the starts (finishes) of
+ * many executions share one statement ({@code orca.engine.write-batch-size}, {@code write-concurrency}).
  */
 @Repository
 public class PostgresExecutionStore implements ExecutionStore {
@@ -63,11 +69,18 @@ public class PostgresExecutionStore implements ExecutionStore {
   private final JsonMapper json;
   private final ExecutionEventAnnouncer announcer;
 
-  public PostgresExecutionStore(DatabaseClient db, TransactionalOperator tx, JsonMapper json, ExecutionEventAnnouncer announcer) {
+  private final StatementBatcher<UUID, StartRequest, StepStart> starts;
+  private final StatementBatcher<UUID, StepFinish, Boolean> finishes;
+
+  public PostgresExecutionStore(DatabaseClient db, TransactionalOperator tx, JsonMapper json, ExecutionEventAnnouncer announcer,
+      @Value("${orca.engine.write-batch-size:64}") int writeBatchSize,
+      @Value("${orca.engine.write-concurrency:3}") int writeConcurrency) {
     this.db = db;
     this.tx = tx;
     this.json = json;
     this.announcer = announcer;
+    this.starts = new StatementBatcher<>(writeBatchSize, writeConcurrency, StartRequest::executionId, this::startSteps);
+    this.finishes = new StatementBatcher<>(writeBatchSize, writeConcurrency, StepFinish::executionId, this::finishSteps);
   }
 
   // ---------------------------------------------------------------- engine
@@ -79,8 +92,11 @@ public class PostgresExecutionStore implements ExecutionStore {
       return claimStatement(owner, lease, max)
           .map(row -> claimed(row, started))
           .all()
-          // On completion, i.e. after the commit: an announcement must not overtake the rows it announces.
-          .doOnComplete(() -> started.forEach(announcer::announce));
+          // Emitted on completion, i.e. after the commit: rows stream in before it, and a step started (or
+          // announced) for a row whose lease is not yet committed would not see that lease.
+          .collectList()
+          .doOnNext(claimed -> started.forEach(announcer::announce))
+          .flatMapIterable(claimed -> claimed);
     });
   }
 
@@ -145,31 +161,60 @@ public class PostgresExecutionStore implements ExecutionStore {
         .defaultIfEmpty(LeaseStatus.LOST);
   }
 
+  private record StartRequest(UUID executionId, String owner, int index, JsonNode input, ToolCallIntent toolCall) {}
+
   /**
-   * One statement (autocommit): the fenced step update, the tool call's intent row, the interrupted attempt's
-   * open calls marked failed, and the {@code step.started} event; announced once committed ({@code one()}
-   * emits on completion, after the commit).
+   * The step starts of many executions in one statement (autocommit, see {@link StatementBatcher}): per
+   * execution the fenced step update, the tool call's intent row, the interrupted attempt's open calls
+   * marked failed, and the {@code step.started} event. Executions are locked in id order, so two
+   * batches cannot deadlock. Announced once committed ({@code submit} emits after the commit).
    */
   @Override
   public Mono<StepStart> startStep(UUID executionId, String owner, int index, String stepName, JsonNode input,
       ToolCallIntent toolCall) {
-    var spec = db.sql("""
-        WITH ex AS (
-          SELECT e.id, w.name AS workflow, e.workflow_version FROM workflow_executions e
+    return starts.submit(new StartRequest(executionId, owner, index, input, toolCall))
+        .doOnNext(started -> announcer.announce(executionId));
+  }
+
+  private Mono<Map<UUID, StepStart>> startSteps(List<StartRequest> batch) {
+    ArrayNode requests = JsonNodeFactory.instance.arrayNode(batch.size());
+    for (StartRequest r : batch) {
+      ObjectNode q = requests.addObject()
+          .put("id", r.executionId().toString())
+          .put("owner", r.owner())
+          .put("idx", r.index());
+      putJson(q, "input", r.input());
+      if (r.toolCall() != null) {
+        q.put("call_id", r.toolCall().callId().toString()).put("server", r.toolCall().server()).put("tool", r.toolCall().tool());
+      }
+    }
+    return db.sql("""
+        WITH req AS (
+          SELECT * FROM jsonb_to_recordset(CAST(:requests AS jsonb))
+            AS r(id uuid, owner text, idx int, input jsonb, call_id uuid, server text, tool text)),
+        ex AS (
+          SELECT e.id, w.name AS workflow, e.workflow_version, r.idx, r.input, r.call_id, r.server, r.tool
+          FROM workflow_executions e
+          JOIN req r ON r.id = e.id
           JOIN workflows w ON w.id = e.workflow_id
-          WHERE e.id = :id AND e.lease_owner = :owner AND e.status = 'running' AND e.cancel_requested_at IS NULL
+          WHERE e.lease_owner = r.owner AND e.status = 'running' AND e.cancel_requested_at IS NULL
+          ORDER BY e.id
           FOR UPDATE OF e),
         prev AS (
-          SELECT s.id, s.status FROM workflow_steps s JOIN ex ON s.execution_id = ex.id WHERE s.step_index = :index),
+          SELECT s.id, s.status, ex.workflow, ex.workflow_version, ex.input, ex.call_id, ex.server, ex.tool
+          FROM workflow_steps s JOIN ex ON s.execution_id = ex.id AND s.step_index = ex.idx),
         st AS (
           UPDATE workflow_steps s
-          SET status = 'running', input = :input, started_at = now(), completed_at = NULL, duration_ms = NULL, next_retry_at = NULL,
+          SET status = 'running', input = prev.input, started_at = now(), completed_at = NULL, duration_ms = NULL,
+              next_retry_at = NULL,
               retry_count = CASE WHEN prev.status = 'running' THEN s.retry_count + 1 ELSE s.retry_count END,
               error = CASE WHEN prev.status = 'running'
                            THEN 'attempt ' || (s.retry_count + 1) || ' was interrupted: the replica running it stopped'
                            ELSE s.error END
-          FROM prev, ex WHERE s.id = prev.id AND prev.status IN ('pending', 'running')
-          RETURNING s.id, s.step_name, s.retry_count, s.error, prev.status = 'running' AS interrupted, ex.workflow, ex.workflow_version),
+          FROM prev WHERE s.id = prev.id AND prev.status IN ('pending', 'running')
+          RETURNING s.id, s.execution_id, s.step_name, s.step_index, s.retry_count, s.error,
+                    prev.status = 'running' AS interrupted, prev.workflow, prev.workflow_version, prev.input,
+                    prev.call_id, prev.server, prev.tool),
         orphaned AS (
           UPDATE mcp_tool_calls c
           SET status = 'failed', outcome = 'upstream_error', completed_at = now(),
@@ -178,88 +223,112 @@ public class PostgresExecutionStore implements ExecutionStore {
           FROM st WHERE st.interrupted AND c.step_id = st.id AND c.status = 'started'),
         intent AS (
           INSERT INTO mcp_tool_calls (id, execution_id, step_id, attempt, server_name, tool_name, params, status, source, started_at)
-          SELECT CAST(:call_id AS uuid), :id, st.id, st.retry_count + 1, :server, :tool, :input, 'started', 'orchestrator', now()
-          FROM st WHERE CAST(:call_id AS uuid) IS NOT NULL),
+          SELECT st.call_id, st.execution_id, st.id, st.retry_count + 1, st.server, st.tool, st.input, 'started', 'orchestrator', now()
+          FROM st WHERE st.call_id IS NOT NULL),
         ev AS (
           INSERT INTO execution_outbox (execution_id, event_type, payload)
-          SELECT :id, 'dev.orca.step.started', jsonb_build_object(
-              'executionId', :id, 'workflow', st.workflow, 'workflowVersion', st.workflow_version, 'status', 'running',
-              'step', jsonb_strip_nulls(jsonb_build_object('name', st.step_name, 'index', :index, 'status', 'running',
+          SELECT st.execution_id, 'dev.orca.step.started', jsonb_build_object(
+              'executionId', st.execution_id, 'workflow', st.workflow, 'workflowVersion', st.workflow_version, 'status', 'running',
+              'step', jsonb_strip_nulls(jsonb_build_object('name', st.step_name, 'index', st.step_index, 'status', 'running',
                                                            'retryCount', st.retry_count, 'error', st.error)))
-          FROM st)
-        SELECT st.id, st.retry_count, st.interrupted FROM st
+          FROM st ORDER BY st.execution_id)
+        SELECT st.execution_id, st.id, st.retry_count, st.interrupted FROM st
         """)
-        .bind("id", executionId)
-        .bind("owner", owner)
-        .bind("index", index);
-    spec = bind(spec, "call_id", toolCall == null ? null : toolCall.callId(), UUID.class);
-    spec = bind(spec, "server", toolCall == null ? null : toolCall.server(), String.class);
-    spec = bind(spec, "tool", toolCall == null ? null : toolCall.tool(), String.class);
-    return bindJson(spec, "input", input, json)
-        .map(row -> new StepStart(row.get("id", UUID.class), row.get("retry_count", Integer.class) + 1,
-            Boolean.TRUE.equals(row.get("interrupted", Boolean.class))))
-        .one()
-        .doOnNext(started -> announcer.announce(executionId));
+        .bind("requests", jsonb(requests, json))
+        .map(row -> Map.entry(row.get("execution_id", UUID.class), new StepStart(row.get("id", UUID.class),
+            row.get("retry_count", Integer.class) + 1, Boolean.TRUE.equals(row.get("interrupted", Boolean.class)))))
+        .all()
+        .collectMap(Map.Entry::getKey, Map.Entry::getValue);
   }
 
   /**
-   * One statement (autocommit): the execution's progress (context, step index, completion), the step's
-   * output, its tool call completed with that output, and the events; announced once committed.
+   * The step finishes of many executions in one statement (autocommit, see {@link StatementBatcher}): per
+   * execution its progress (context, step index, completion), the step's output, its tool call completed
+   * with that output, and the events; announced once committed.
    */
   @Override
   public Mono<Boolean> finishStep(StepFinish f) {
-    var spec = db.sql("""
-        WITH ex AS (
+    return finishes.submit(f)
+        .doOnNext(written -> announcer.announce(f.executionId()))
+        .defaultIfEmpty(false);
+  }
+
+  private Mono<Map<UUID, Boolean>> finishSteps(List<StepFinish> batch) {
+    ArrayNode requests = JsonNodeFactory.instance.arrayNode(batch.size());
+    for (StepFinish f : batch) {
+      ObjectNode q = requests.addObject()
+          .put("id", f.executionId().toString())
+          .put("owner", f.owner())
+          .put("idx", f.stepIndex())
+          .put("last", f.last())
+          .put("status", f.status())
+          .put("duration", (int) Math.min(Integer.MAX_VALUE, f.durationMs()))
+          .put("assign", f.assign())
+          .put("call_id", f.toolCallId() == null ? null : f.toolCallId().toString());
+      putJson(q, "assigned", f.assignedValue());
+      putJson(q, "execution_output", f.executionOutput());
+      putJson(q, "output", f.output());
+    }
+    return db.sql("""
+        WITH req AS (
+          SELECT * FROM jsonb_to_recordset(CAST(:requests AS jsonb))
+            AS r(id uuid, owner text, idx int, last boolean, status text, duration int, assign text, assigned jsonb,
+                 execution_output jsonb, output jsonb, call_id uuid)),
+        locked AS (
+          SELECT e.id FROM workflow_executions e JOIN req r ON r.id = e.id
+          WHERE e.lease_owner = r.owner AND e.status = 'running' AND e.cancel_requested_at IS NULL
+            AND e.current_step_index = r.idx
+          ORDER BY e.id
+          FOR UPDATE OF e),
+        ex AS (
           UPDATE workflow_executions e SET
-            context = CASE WHEN CAST(:assign AS text) IS NULL THEN e.context
-                           ELSE coalesce(e.context, '{}'::jsonb) || jsonb_build_object(CAST(:assign AS text), CAST(:assigned AS jsonb)) END,
-            current_step_index = :index + 1,
-            status = CASE WHEN :last THEN 'completed' ELSE e.status END,
-            output = CASE WHEN :last THEN CAST(:execution_output AS jsonb) ELSE e.output END,
-            completed_at = CASE WHEN :last THEN now() ELSE e.completed_at END,
-            lease_owner = CASE WHEN :last THEN NULL ELSE e.lease_owner END,
-            lease_expires_at = CASE WHEN :last THEN NULL ELSE e.lease_expires_at END
-          WHERE e.id = :id AND e.lease_owner = :owner AND e.status = 'running'
-            AND e.cancel_requested_at IS NULL AND e.current_step_index = :index
+            context = CASE WHEN r.assign IS NULL THEN e.context
+                           ELSE coalesce(e.context, '{}'::jsonb) || jsonb_build_object(r.assign, coalesce(r.assigned, 'null'::jsonb)) END,
+            current_step_index = r.idx + 1,
+            status = CASE WHEN r.last THEN 'completed' ELSE e.status END,
+            output = CASE WHEN r.last THEN r.execution_output ELSE e.output END,
+            completed_at = CASE WHEN r.last THEN now() ELSE e.completed_at END,
+            lease_owner = CASE WHEN r.last THEN NULL ELSE e.lease_owner END,
+            lease_expires_at = CASE WHEN r.last THEN NULL ELSE e.lease_expires_at END
+          FROM locked JOIN req r ON r.id = locked.id
+          WHERE e.id = locked.id
           RETURNING e.id, e.workflow_id, e.workflow_version, e.status),
         st AS (
           UPDATE workflow_steps s
-          SET status = :status, output = :output, completed_at = now(), duration_ms = :duration, next_retry_at = NULL,
+          SET status = r.status, output = r.output, completed_at = now(), duration_ms = r.duration, next_retry_at = NULL,
               error = NULL, started_at = coalesce(s.started_at, now())
-          FROM ex WHERE s.execution_id = ex.id AND s.step_index = :index
-          RETURNING s.step_name, s.retry_count, ex.status, ex.workflow_version,
+          FROM ex JOIN req r ON r.id = ex.id
+          WHERE s.execution_id = ex.id AND s.step_index = r.idx
+          RETURNING s.execution_id, s.step_name, s.step_index, s.retry_count, ex.status, ex.workflow_version, r.last,
+                    r.status AS step_status, r.duration, r.output, r.call_id,
                     (SELECT name FROM workflows w WHERE w.id = ex.workflow_id) AS workflow),
         tc AS (
           UPDATE mcp_tool_calls c
-          SET status = 'completed', outcome = 'success', result = :output,
-              duration_ms = :duration, completed_at = now()
-          FROM st WHERE c.id = CAST(:call_id AS uuid) AND c.status = 'started'),
+          SET status = 'completed', outcome = 'success', result = st.output, duration_ms = st.duration, completed_at = now()
+          FROM st WHERE c.id = st.call_id AND c.status = 'started'),
         ev AS (
           INSERT INTO execution_outbox (execution_id, event_type, payload)
-          SELECT :id, v.type, jsonb_build_object('executionId', :id, 'workflow', st.workflow,
+          SELECT st.execution_id, v.type, jsonb_build_object('executionId', st.execution_id, 'workflow', st.workflow,
                      'workflowVersion', st.workflow_version, 'status', st.status) || v.extra
           FROM st CROSS JOIN LATERAL (VALUES
-              (1, 'dev.orca.step.' || :status, jsonb_build_object('step', jsonb_build_object('name', st.step_name,
-                  'index', :index, 'status', :status, 'retryCount', st.retry_count, 'durationMs', :duration))),
+              (1, 'dev.orca.step.' || st.step_status, jsonb_build_object('step', jsonb_build_object('name', st.step_name,
+                  'index', st.step_index, 'status', st.step_status, 'retryCount', st.retry_count, 'durationMs', st.duration))),
               (2, 'dev.orca.execution.completed', '{}'::jsonb)) AS v(ord, type, extra)
-          WHERE v.ord = 1 OR :last
-          ORDER BY v.ord)
-        SELECT 1 FROM st
+          WHERE v.ord = 1 OR st.last
+          ORDER BY st.execution_id, v.ord)
+        SELECT st.execution_id FROM st
         """)
-        .bind("id", f.executionId())
-        .bind("owner", f.owner())
-        .bind("index", f.stepIndex())
-        .bind("last", f.last())
-        .bind("status", f.status())
-        .bind("duration", (int) Math.min(Integer.MAX_VALUE, f.durationMs()));
-    spec = bind(spec, "assign", f.assign(), String.class);
-    spec = bind(spec, "call_id", f.toolCallId(), UUID.class);
-    spec = bindJson(spec, "assigned", f.assignedValue(), json);
-    spec = bindJson(spec, "execution_output", f.executionOutput(), json);
-    spec = bindJson(spec, "output", f.output(), json);
-    return spec.map(row -> true).one()
-        .doOnNext(written -> announcer.announce(f.executionId()))
-        .defaultIfEmpty(false);
+        .bind("requests", jsonb(requests, json))
+        .map(row -> row.get("execution_id", UUID.class))
+        .all()
+        .collectMap(id -> id, id -> Boolean.TRUE);
+  }
+
+  /** A JSON value as a request field; absent (SQL NULL) for null or missing. */
+  private static void putJson(ObjectNode request, String field, JsonNode value) {
+    if (value != null && !value.isMissingNode()) {
+      request.set(field, value);
+    }
   }
 
   @Override

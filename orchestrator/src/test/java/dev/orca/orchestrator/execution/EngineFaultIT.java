@@ -66,14 +66,18 @@ class EngineFaultIT {
     List<String> ids = new ArrayList<>();
     try (OrchestratorProcess victim = OrchestratorProcess.start(db, mcp.url(), "victim",
         "--orca.engine.lease=" + LEASE, "--orca.engine.poll-interval=200ms")) {
-      for (int i = 0; i < 20; i++) {
-        ids.add(api.start("takeover", json("{'n': " + i + "}")).path("id").asString());
+      // Both replicas claim (a warm one may take everything): start executions in rounds until the victim
+      // holds one with the slow step in flight, then kill it.
+      for (int round = 0; round < 30 && !victimMidStep(); round++) {
+        for (int i = 0; i < 10; i++) {
+          ids.add(api.start("takeover", json("{'n': " + ids.size() + "}")).path("id").asString());
+        }
+        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (!victimMidStep() && System.nanoTime() < until) {
+          Thread.sleep(20);
+        }
       }
-      // Kill the victim while it holds executions with the slow step in flight.
-      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() ->
-          Integer.parseInt(query("""
-              SELECT count(*) FROM workflow_steps s JOIN workflow_executions e ON e.id = s.execution_id
-              WHERE e.lease_owner = 'victim' AND s.step_name = 'second' AND s.status = 'running'""").get(0)) > 0);
+      assertThat(victimMidStep()).as("the victim holds an execution mid-step").isTrue();
       victim.kill();
     }
 
@@ -175,6 +179,12 @@ class EngineFaultIT {
         api.http().post().uri("/api/v1/executions/" + id + "/cancel").exchange();
       }
     }
+  }
+
+  private static boolean victimMidStep() throws Exception {
+    return Integer.parseInt(query("""
+        SELECT count(*) FROM workflow_steps s JOIN workflow_executions e ON e.id = s.execution_id
+        WHERE e.lease_owner = 'victim' AND s.step_name = 'second' AND s.status = 'running'""").get(0)) > 0;
   }
 
   /** Sum of orca_steps_finished_total for the bulk workflow in one replica's Prometheus text. */
