@@ -80,7 +80,8 @@ class ExecutionApi {
         metrics.started(name, "api");
       }
       // A new execution is answered as created, without reading it back.
-      Mono<ExecutionView> view = created ? Mono.just(((StartOutcome.Started) outcome).view()) : executions.find(id);
+      ExecutionView createdView = created ? ((StartOutcome.Started) outcome).view() : null;
+      Mono<ExecutionView> view = createdView != null ? Mono.just(createdView) : executions.find(id);
       return view.map(v -> ResponseEntity
           .status(created ? HttpStatus.ACCEPTED : HttpStatus.OK)
           .location(URI.create("/api/v1/executions/" + id))

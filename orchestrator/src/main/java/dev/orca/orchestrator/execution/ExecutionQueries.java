@@ -37,8 +37,12 @@ public class ExecutionQueries {
   public sealed interface StartOutcome {
     record UnknownWorkflow(String name) implements StartOutcome {}
     record DisabledWorkflow(String name) implements StartOutcome {}
-    /** {@code view}: the new execution as created (pending). */
-    record Started(UUID id, ExecutionView view) implements StartOutcome {}
+    /** {@code view}: the new execution as created (pending), or null when the start did not build it. */
+    record Started(UUID id, ExecutionView view) implements StartOutcome {
+      public Started(UUID id) {
+        this(id, null);
+      }
+    }
     record AlreadyStarted(UUID id) implements StartOutcome {}
   }
 
