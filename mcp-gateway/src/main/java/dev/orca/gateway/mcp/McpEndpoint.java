@@ -30,11 +30,14 @@ final class McpEndpoint {
 
   private final McpHandler handler;
   private final ApiTokenFilter tokens;
+  /** Whether {@code orca.api.protected-paths} covers /mcp (decided once: the path never changes). */
+  private final boolean guarded;
   private final int maxBody;
 
   McpEndpoint(McpHandler handler, ApiTokenFilter tokens, int maxBody) {
     this.handler = handler;
     this.tokens = tokens;
+    this.guarded = tokens.protects(PATH);
     this.maxBody = maxBody;
   }
 
@@ -67,7 +70,7 @@ final class McpEndpoint {
   }
 
   private String refusal(HttpServerRequest request) {
-    return tokens.protects(PATH) ? tokens.refusal(request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION)) : null;
+    return guarded ? tokens.refusal(request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION)) : null;
   }
 
   private Publisher<Void> unauthorized(HttpServerResponse response, String refusal) {
