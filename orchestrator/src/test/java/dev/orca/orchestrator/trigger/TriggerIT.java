@@ -34,6 +34,7 @@ import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -304,6 +305,35 @@ class TriggerIT {
     // A batch's events rows are written by one transaction, so they share its start time.
     assertThat(Integer.parseInt(query("SELECT count(DISTINCT v.received_at)" + ofRepo).get(0)))
         .as("the backlog was handled in batches, each in one transaction").isLessThan(events);
+  }
+
+  @Test
+  void twoConsumersHandlingTheSameBatchAtOnceStartEachEventOnce() throws Exception {
+    String repo = "race-" + suffix();
+    String workflow = subscribedWorkflow(repo);
+    List<WebhookEvent> batch = new ArrayList<>();
+    for (int i = 1; i <= 20; i++) {
+      ObjectNode payload = WebhookRecords.issueOpened("Codertocat", repo);
+      ((ObjectNode) payload.get("issue")).put("number", i);
+      batch.add(new WebhookEvent("github", "com.github.issues.opened", WebhookRecords.newDeliveryId(),
+          "https://github.com/Codertocat/" + repo, "1", payload));
+    }
+    // What a rebalance can do: the old and the new owner of a partition handle the same records at the same time.
+    List<List<EventTrigger.Outcome>> both = Flux.merge(trigger.handleAll(batch), trigger.handleAll(batch))
+        .collectList().block(Duration.ofSeconds(120));
+
+    assertThat(both).hasSize(2);
+    for (int i = 0; i < batch.size(); i++) {
+      EventTrigger.Outcome first = both.get(0).get(i);
+      EventTrigger.Outcome second = both.get(1).get(i);
+      assertThat(first.eventId()).isEqualTo(second.eventId());
+      assertThat(first.started().size() + second.started().size()).as("event %d started once", i + 1).isEqualTo(1);
+    }
+    assertThat(query("SELECT status || ' ' || count(*) FROM events WHERE payload -> 'repository' ->> 'name' = '" + repo
+        + "' GROUP BY status")).containsExactly("processed 20");
+    assertThat(query("SELECT count(*) FROM workflow_executions e JOIN events v ON v.id = e.trigger_event_id "
+        + "WHERE v.payload -> 'repository' ->> 'name' = '" + repo + "'")).containsExactly("20");
+    assertThat(meters.counter("orca.executions.started", "workflow", workflow, "trigger", "event").count()).isEqualTo(20.0);
   }
 
   @Test
