@@ -35,6 +35,7 @@ class AgentFaultIT {
   static final LocalMcpServer mcp = LocalMcpServer.start();
   static final LocalHttpServer provider = new LocalHttpServer();
   static final String LEASE = "2s";
+  static final String SURVIVOR_LEASE = "20s";
 
   @DynamicPropertySource
   static void servers(DynamicPropertyRegistry registry) {
@@ -76,8 +77,10 @@ class AgentFaultIT {
       await().atMost(Duration.ofSeconds(60)).until(() -> mcp.inFlightCalls() > 0);
       victim.kill();
     }
+    // The victim's lease is short so the takeover comes soon; the survivor's is long, so a survivor starved
+    // of CPU on a loaded machine does not lose its own lease mid-run (that would count a second retry).
     try (OrchestratorProcess survivor = OrchestratorProcess.start(db, mcp.url(), "survivor",
-        "--orca.engine.lease=" + LEASE, "--orca.engine.poll-interval=200ms")) {
+        "--orca.engine.lease=" + SURVIVOR_LEASE, "--orca.engine.poll-interval=200ms")) {
       JsonNode done = api.awaitFinished(id);
       assertThat(done.path("status").asString()).isEqualTo("completed");
       assertThat(done.path("output").path("a").asString()).isEqualTo("done after the takeover");
