@@ -125,7 +125,11 @@ public final class ModernMcpServer implements AutoCloseable {
   /** Closes the listening socket (connections are then refused) until {@link #restart}. */
   public void stop() {
     server.disposeNow(Duration.ofSeconds(5));
-    open.forEach(Channel::close); // kept-alive connections too: the gateway must see it gone
+    // Kept-alive connections too, and wait until they are closed: a close merely scheduled could let a request
+    // already on its way through on that connection, and the gateway must see the server gone.
+    for (Channel channel : java.util.List.copyOf(open)) {
+      channel.close().awaitUninterruptibly(5_000);
+    }
   }
 
   public void restart() {
