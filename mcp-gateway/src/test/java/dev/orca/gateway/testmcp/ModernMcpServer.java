@@ -127,7 +127,7 @@ public final class ModernMcpServer implements AutoCloseable {
     server.disposeNow(Duration.ofSeconds(5));
     // Kept-alive connections too, and wait until they are closed: a close merely scheduled could let a request
     // already on its way through on that connection, and the gateway must see the server gone.
-    for (Channel channel : java.util.List.copyOf(open)) {
+    for (Channel channel : List.copyOf(open)) {
       channel.close().awaitUninterruptibly(5_000);
     }
   }

@@ -116,7 +116,7 @@ public class ExecutionQueries {
           if (created == null) {
             return existing(row.get("workflow_id", UUID.class), idempotencyKey, trigger);
           }
-          List<ExecutionView.StepView> steps = new java.util.ArrayList<>();
+          List<ExecutionView.StepView> steps = new ArrayList<>();
           JsonNode names = readJson(row, "steps", json);
           for (int i = 0; names != null && i < names.size(); i++) {
             steps.add(new ExecutionView.StepView(names.get(i).asString(), i, "pending", null, null, null, null, 0, null, null, null));
@@ -258,7 +258,7 @@ public class ExecutionQueries {
   }
 
   private static List<ExecutionView.StepView> steps(JsonNode steps) {
-    List<ExecutionView.StepView> views = new java.util.ArrayList<>();
+    List<ExecutionView.StepView> views = new ArrayList<>();
     if (steps != null) {
       for (JsonNode s : steps) {
         views.add(new ExecutionView.StepView(

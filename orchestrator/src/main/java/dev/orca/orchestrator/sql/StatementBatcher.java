@@ -93,13 +93,15 @@ public final class StatementBatcher<K, Q, A> {
   }
 
   private Mono<Void> run(List<Waiting<Q, A>> batch) {
+    // The answers go out after the error handling: a failure while answering must never run a request again.
     return Mono.defer(() -> statement.apply(batch.stream().map(Waiting::request).toList()))
         .defaultIfEmpty(Map.of())
-        .doOnNext(answers -> batch.forEach(w -> answer(w, answers.get(keyOf.apply(w.request())))))
-        .then()
+        .<Runnable>map(answers -> () -> batch.forEach(w -> answer(w, answers.get(keyOf.apply(w.request())))))
         .onErrorResume(e -> batch.size() == 1
-            ? Mono.fromRunnable(() -> batch.get(0).answer().tryEmitError(e))
-            : Flux.fromIterable(batch).concatMap(w -> run(List.of(w))).then());
+            ? Mono.just(() -> batch.get(0).answer().tryEmitError(e))
+            : Flux.fromIterable(batch).concatMap(w -> run(List.of(w))).then(Mono.empty()))
+        .doOnNext(Runnable::run)
+        .then();
   }
 
   private void answer(Waiting<Q, A> w, A answer) {
