@@ -107,11 +107,14 @@ final class McpEndpoint {
           .sendByteArray(Mono.just(reply.json()));
     }
     if (reply.events() != null) {
-      // each message flushed at once: progress notifications must not wait for the result
+      // The headers go out at once, before the first message: from then on Netty reads the connection, so a
+      // client that goes away while nothing has been sent yet is seen and the upstream call cancelled. Each
+      // message is flushed at once: progress notifications must not wait for the result.
       return response.header(HttpHeaderNames.CONTENT_TYPE, "text/event-stream")
           .header(HttpHeaderNames.CACHE_CONTROL, "no-cache")
           .header("X-Accel-Buffering", "no")
-          .send(reply.events().map(McpEndpoint::event), buffer -> true);
+          .sendHeaders()
+          .then(response.send(reply.events().map(McpEndpoint::event), buffer -> true));
     }
     return response.header(HttpHeaderNames.CONTENT_LENGTH, "0").send();
   }
