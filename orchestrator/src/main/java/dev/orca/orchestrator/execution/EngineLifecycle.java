@@ -34,7 +34,9 @@ class EngineLifecycle implements SmartLifecycle {
       @DefaultValue("5s") Duration pollInterval,
       @DefaultValue("64") int maxConcurrent,
       @DefaultValue("5m") Duration defaultStepTimeout,
-      @DefaultValue("20s") Duration drainTimeout) {}
+      @DefaultValue("20s") Duration drainTimeout,
+      @DefaultValue("64") int writeBatchSize,
+      @DefaultValue("3") int writeConcurrency) {}
 
   EngineLifecycle(Properties properties, PostgresExecutionStore store, ToolInvoker tools, AgentInvoker agents,
       ExecutionMetrics metrics, PgNotifications notifications) {

@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.reactive.TransactionalOperator;
@@ -72,15 +71,14 @@ public class PostgresExecutionStore implements ExecutionStore {
   private final StatementBatcher<UUID, StartRequest, StepStart> starts;
   private final StatementBatcher<UUID, StepFinish, Boolean> finishes;
 
-  public PostgresExecutionStore(DatabaseClient db, TransactionalOperator tx, JsonMapper json, ExecutionEventAnnouncer announcer,
-      @Value("${orca.engine.write-batch-size:64}") int writeBatchSize,
-      @Value("${orca.engine.write-concurrency:3}") int writeConcurrency) {
+  PostgresExecutionStore(DatabaseClient db, TransactionalOperator tx, JsonMapper json, ExecutionEventAnnouncer announcer,
+      EngineLifecycle.Properties engine) {
     this.db = db;
     this.tx = tx;
     this.json = json;
     this.announcer = announcer;
-    this.starts = new StatementBatcher<>(writeBatchSize, writeConcurrency, StartRequest::executionId, this::startSteps);
-    this.finishes = new StatementBatcher<>(writeBatchSize, writeConcurrency, StepFinish::executionId, this::finishSteps);
+    this.starts = new StatementBatcher<>(engine.writeBatchSize(), engine.writeConcurrency(), StartRequest::executionId, this::startSteps);
+    this.finishes = new StatementBatcher<>(engine.writeBatchSize(), engine.writeConcurrency(), StepFinish::executionId, this::finishSteps);
   }
 
   // ---------------------------------------------------------------- engine
