@@ -22,6 +22,7 @@ import org.springframework.stereotype.Component;
 @EnableConfigurationProperties(EngineLifecycle.Properties.class)
 class EngineLifecycle implements SmartLifecycle {
   private final Engine engine;
+  private final String owner;
   private final boolean enabled;
   private volatile boolean running;
 
@@ -36,7 +37,7 @@ class EngineLifecycle implements SmartLifecycle {
       @DefaultValue("5m") Duration defaultStepTimeout,
       @DefaultValue("20s") Duration drainTimeout,
       @DefaultValue("64") int writeBatchSize,
-      @DefaultValue("3") int writeConcurrency) {}
+      @DefaultValue("1") int writeConcurrency) {}
 
   EngineLifecycle(Properties properties, PostgresExecutionStore store, ToolInvoker tools, AgentInvoker agents,
       ExecutionMetrics metrics, PgNotifications notifications) {
@@ -45,16 +46,31 @@ class EngineLifecycle implements SmartLifecycle {
         : ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
     EngineSettings settings = new EngineSettings(owner, properties.lease(), properties.pollInterval(),
         properties.maxConcurrent(), properties.defaultStepTimeout(), properties.drainTimeout());
+    this.owner = owner;
     this.engine = new Engine(store, tools, agents, metrics, settings,
         // Every notice wakes the claimer: new work, and (re)established LISTEN after a reconnect,
-        // since notifications sent while it was down are lost.
-        notifications.events(PostgresExecutionStore.WORK_CHANNEL),
+        // since notifications sent while it was down are lost. Not this replica's own announcements
+        // (WorkAnnouncer): it was woken in process when it sent them.
+        notifications.events(PostgresExecutionStore.WORK_CHANNEL)
+            .filter(notice -> !(notice instanceof PgNotifications.Notice.Payload p && p.value().equals(owner))),
         notifications.listen(PostgresExecutionStore.CANCEL_CHANNEL).map(UUID::fromString));
     this.enabled = properties.enabled();
   }
 
   Engine engine() {
     return engine;
+  }
+
+  /** This replica's lease owner name (also what its {@link WorkAnnouncer} says in its NOTIFYs). */
+  String owner() {
+    return owner;
+  }
+
+  /** Claims now if this replica runs an engine (new work was committed here). */
+  void wake() {
+    if (enabled) {
+      engine.poke();
+    }
   }
 
   @Override

@@ -38,12 +38,15 @@ class ExecutionApi {
   private final PostgresExecutionStore store;
   private final ExecutionMetrics metrics;
   private final ExecutionEventFeed feed;
+  private final WorkAnnouncer work;
 
-  ExecutionApi(ExecutionQueries executions, PostgresExecutionStore store, ExecutionMetrics metrics, ExecutionEventFeed feed) {
+  ExecutionApi(ExecutionQueries executions, PostgresExecutionStore store, ExecutionMetrics metrics, ExecutionEventFeed feed,
+      WorkAnnouncer work) {
     this.executions = executions;
     this.store = store;
     this.metrics = metrics;
     this.feed = feed;
+    this.work = work;
   }
 
   /** {@code input} is the execution's input object; {@code timeoutMs} bounds the whole execution. */
@@ -77,6 +80,7 @@ class ExecutionApi {
       boolean created = outcome instanceof StartOutcome.Started;
       UUID id = created ? ((StartOutcome.Started) outcome).id() : ((StartOutcome.AlreadyStarted) outcome).id();
       if (created) {
+        work.announce();
         metrics.started(name, "api");
       }
       // A new execution is answered as created, without reading it back.

@@ -55,7 +55,8 @@ public class ExecutionQueries {
 
   /**
    * Creates the execution with its steps (pending) on the workflow's current version, in one
-   * statement that also wakes the engines; the same {@code idempotencyKey} returns the existing one.
+   * statement; the same {@code idempotencyKey} returns the existing one. The caller wakes the engines
+   * ({@link WorkAnnouncer}) once the execution is committed.
    */
   public Mono<StartOutcome> start(String workflow, JsonNode input, String idempotencyKey, String triggeredBy, Long timeoutMs) {
     return start(workflow, input, idempotencyKey, triggeredBy, timeoutMs, null);
@@ -69,7 +70,7 @@ public class ExecutionQueries {
       Trigger trigger) {
     UUID id = UUID.randomUUID();
     // One statement (atomic on its own, or part of the caller's transaction): the workflow's lookup, the
-    // execution and its steps, and the engines' wake-up.
+    // execution and its steps. No NOTIFY in it: the caller wakes the engines once it committed (WorkAnnouncer).
     var spec = db.sql("""
         WITH w AS (SELECT id, version, enabled FROM workflows WHERE name = :workflow),
         ex AS (
@@ -95,8 +96,7 @@ public class ExecutionQueries {
                jsonb_array_elements(v.definition -> 'steps') WITH ORDINALITY AS s(step, ord)
           RETURNING step_name, step_index)
         SELECT w.id AS workflow_id, w.enabled, ex.id, ex.workflow_version, ex.created_at,
-               (SELECT jsonb_agg(step_name ORDER BY step_index) FROM steps) AS steps,
-               (SELECT count(*) FROM (SELECT pg_notify('orca_work', CAST(ex.id AS text)) FROM ex) n) AS notified
+               (SELECT jsonb_agg(step_name ORDER BY step_index) FROM steps) AS steps
         FROM w LEFT JOIN ex ON true
         """)
         .bind("id", id)

@@ -66,11 +66,12 @@ class EngineFaultIT {
     List<String> ids = new ArrayList<>();
     try (OrchestratorProcess victim = OrchestratorProcess.start(db, mcp.url(), "victim",
         "--orca.engine.lease=" + LEASE, "--orca.engine.poll-interval=200ms")) {
-      // Both replicas claim (a warm one may take everything): start executions in rounds until the victim
-      // holds one with the slow step in flight, then kill it.
+      // Started through the victim's API, so its engine (woken at once) runs them: start executions in
+      // rounds until the victim holds one with the slow step in flight, then kill it.
+      OrcaApiClient victimApi = victim.api();
       for (int round = 0; round < 30 && !victimMidStep(); round++) {
         for (int i = 0; i < 10; i++) {
-          ids.add(api.start("takeover", json("{'n': " + ids.size() + "}")).path("id").asString());
+          ids.add(victimApi.start("takeover", json("{'n': " + ids.size() + "}")).path("id").asString());
         }
         long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
         while (!victimMidStep() && System.nanoTime() < until) {
@@ -123,9 +124,11 @@ class EngineFaultIT {
     api.createWorkflow("bulk", json("""
         {'steps': [{'name': 'a', 'tool': 'bulk.a', 'params': {}}, {'name': 'b', 'tool': 'bulk.b', 'params': {}}]}"""));
     try (OrchestratorProcess other = OrchestratorProcess.start(db, mcp.url(), "other")) {
+      // Started through both replicas' APIs, as behind a load balancer; each may also claim the other's.
+      OrcaApiClient otherApi = other.api();
       List<String> ids = new ArrayList<>();
       for (int i = 0; i < 500; i++) {
-        ids.add(api.start("bulk", json("{}")).path("id").asString());
+        ids.add((i % 2 == 0 ? api : otherApi).start("bulk", json("{}")).path("id").asString());
       }
       await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() ->
           query("SELECT count(*) FROM workflow_executions e JOIN workflows w ON w.id = e.workflow_id WHERE w.name = 'bulk' AND e.status = 'completed'")
@@ -154,9 +157,10 @@ class EngineFaultIT {
     try (OrchestratorProcess remote = OrchestratorProcess.start(db, mcp.url(), "remote")) {
       List<String> ids = new ArrayList<>();
       String onRemote = null;
-      // Both replicas claim; start executions until one runs on the other JVM.
+      // Started through the other JVM's API, so its engine (woken at once) runs them; cancelled through this one.
+      OrcaApiClient remoteApi = remote.api();
       for (int i = 0; i < 30 && onRemote == null; i++) {
-        String id = api.start("remote-cancel", json("{}")).path("id").asString();
+        String id = remoteApi.start("remote-cancel", json("{}")).path("id").asString();
         ids.add(id);
         api.awaitStepRunning(id, 0);
         if (query("SELECT lease_owner FROM workflow_executions WHERE id = '" + id + "'").contains("remote")) {

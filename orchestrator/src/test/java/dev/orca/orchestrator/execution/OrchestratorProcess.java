@@ -71,6 +71,11 @@ public final class OrchestratorProcess implements AutoCloseable {
     process.waitFor();
   }
 
+  /** This replica's API (its engine runs what it starts, while it has room). */
+  OrcaApiClient api() {
+    return new OrcaApiClient(port);
+  }
+
   String metrics() throws IOException, InterruptedException {
     return HttpClient.newHttpClient().send(
         HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/prometheus")).build(),
