@@ -25,7 +25,10 @@ import reactor.util.retry.Retry;
  * Publishes {@code execution_outbox} to Kafka, at least once and in order per execution: claims a
  * batch ({@code FOR UPDATE SKIP LOCKED}, so replicas share the work), sends it, and marks it published
  * in the same transaction only after the broker acknowledged. Woken by {@code pg_notify} on
- * {@link ExecutionEvent#NOTIFY_CHANNEL} and by a slow poll; one batch at a time per process. While
+ * {@link ExecutionEvent#NOTIFY_CHANNEL} and by a slow poll; one batch at a time per process. After a
+ * pass it rests {@code pace} before the next, and the wake-ups meanwhile collapse into one: an event
+ * after a quiet spell goes out at once, while under load a pass (a transaction, a Kafka request and its
+ * acknowledgement) serves everything of the last {@code pace} instead of a few transitions each. While
  * the broker is unreachable rows stay unpublished and the relay retries with backoff.
  */
 @Component
@@ -38,6 +41,7 @@ public class OutboxRelay implements SmartLifecycle {
   private final PgNotifications notifications;
   private final TransactionalOperator transactions;
   private final Duration pollInterval;
+  private final Duration pace;
   private final Duration minBackoff;
   private final Duration maxBackoff;
   private final AtomicBoolean failing = new AtomicBoolean();
@@ -48,17 +52,19 @@ public class OutboxRelay implements SmartLifecycle {
 
   @Autowired
   public OutboxRelay(ExecutionOutbox outbox, KafkaExecutionEventPublisher publisher, PgNotifications notifications,
-      ConnectionFactory connectionFactory, @Value("${orca.outbox.poll-interval:2s}") Duration pollInterval) {
-    this(outbox, publisher, notifications, connectionFactory, pollInterval, Duration.ofMillis(500), Duration.ofSeconds(30));
+      ConnectionFactory connectionFactory, @Value("${orca.outbox.poll-interval:2s}") Duration pollInterval,
+      @Value("${orca.outbox.pace:50ms}") Duration pace) {
+    this(outbox, publisher, notifications, connectionFactory, pollInterval, pace, Duration.ofMillis(500), Duration.ofSeconds(30));
   }
 
   public OutboxRelay(ExecutionOutbox outbox, KafkaExecutionEventPublisher publisher, PgNotifications notifications,
-      ConnectionFactory connectionFactory, Duration pollInterval, Duration minBackoff, Duration maxBackoff) {
+      ConnectionFactory connectionFactory, Duration pollInterval, Duration pace, Duration minBackoff, Duration maxBackoff) {
     this.outbox = outbox;
     this.publisher = publisher;
     this.notifications = notifications;
     this.transactions = TransactionalOperator.create(new R2dbcTransactionManager(connectionFactory));
     this.pollInterval = pollInterval;
+    this.pace = pace;
     this.minBackoff = minBackoff;
     this.maxBackoff = maxBackoff;
   }
@@ -78,10 +84,15 @@ public class OutboxRelay implements SmartLifecycle {
     running = wakeUps
         .takeUntilOther(stop.asMono())
         .onBackpressureLatest() // wake-ups during a batch collapse into one more pass
-        .concatMap(wake -> drain(stop.asMono()), 1)
+        .concatMap(wake -> drain(stop.asMono()).then(rest(stop.asMono())), 1)
         .doFinally(signal -> done.tryEmitEmpty())
         .subscribe(n -> {}, e -> log.error("Outbox relay stopped on an unexpected error", e));
     log.info("Outbox relay publishing execution events to Kafka topic {}", publisher.topic());
+  }
+
+  /** The pause after a pass; stopping cuts it short. */
+  private Mono<Void> rest(Mono<Void> stop) {
+    return pace.isZero() ? Mono.empty() : Mono.firstWithSignal(Mono.delay(pace).then(), stop);
   }
 
   /** Relays until a batch comes back short; on failure retries with backoff until it succeeds or the relay stops. */

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,6 +60,39 @@ class ExecutionEventAnnouncerIT {
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(seen).containsAll(ids));
     assertThat(payloads).as("a burst goes out in fewer NOTIFYs than ids").hasSizeLessThan(ids.size());
     assertThat(payloads).allSatisfy(p -> assertThat(p.split(",")).hasSizeLessThanOrEqualTo(ExecutionEventAnnouncer.MAX_IDS));
+  }
+
+  @Test
+  void aLoneAnnouncementGoesAtOnceAndWhatFollowsWithinThePaceSharesTheNextNotify() {
+    PgNotifications listener = db.notifications();
+    List<String> payloads = new CopyOnWriteArrayList<>();
+    AtomicBoolean probed = new AtomicBoolean();
+    listening = listener.listen(ExecutionEvent.NOTIFY_CHANNEL).subscribe(payload -> {
+      if (payload.equals("probe")) {
+        probed.set(true);
+      } else {
+        payloads.add(payload);
+      }
+    });
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      listener.notify(ExecutionEvent.NOTIFY_CHANNEL, "probe").subscribe();
+      return probed.get();
+    });
+
+    ExecutionEventAnnouncer announcer = new ExecutionEventAnnouncer(db.notifications(), Duration.ofMillis(500));
+    String first = UUID.randomUUID().toString();
+    announcer.announce(UUID.fromString(first));
+    await().atMost(Duration.ofSeconds(10)).until(() -> payloads.contains(first));
+    assertThat(payloads).as("the lone announcement went out by itself").containsExactly(first);
+
+    // Announced while the first NOTIFY's pace runs: both wait for it, then go out in one NOTIFY.
+    String second = UUID.randomUUID().toString();
+    String third = UUID.randomUUID().toString();
+    announcer.announce(UUID.fromString(second));
+    announcer.announce(UUID.fromString(third));
+    await().atMost(Duration.ofSeconds(10)).until(() -> payloads.size() > 1);
+    assertThat(payloads).hasSize(2);
+    assertThat(payloads.get(1).split(",")).containsExactlyInAnyOrder(second, third);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.orca.orchestrator.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.orca.orchestrator.engine.ExecutionEvent;
 import java.time.Duration;
@@ -77,12 +78,14 @@ class ExecutionEventFeedIT {
     }
     // Once the replay has started, keep writing: of this execution and of another one.
     AtomicBoolean writing = new AtomicBoolean();
+    AtomicBoolean written = new AtomicBoolean();
     Runnable writer = () -> {
       for (int i = 0; i < 30; i++) {
         expected.addAll(db.insert(execution, List.of("dev.orca.step.started", "dev.orca.step.completed"), payload(execution)));
         db.insert(noise, "dev.orca.step.started", payload(noise));
       }
       expected.addAll(db.insert(execution, List.of("dev.orca.execution.completed"), payload(execution)));
+      written.set(true);
     };
 
     StepVerifier.create(feed.follow(execution)
@@ -94,6 +97,8 @@ class ExecutionEventFeedIT {
             .map(ExecutionEvent::sequence)
             .collectList())
         .assertNext(sequences -> {
+          // The feed may end (on the last row's commit) before the writer has recorded that row's id.
+          await().atMost(WAIT).untilTrue(written);
           assertThat(sequences).hasSize(2000 + 60 + 1);
           assertThat(sequences).isEqualTo(expected.stream().sorted().toList());
         })

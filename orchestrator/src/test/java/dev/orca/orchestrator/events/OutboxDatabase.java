@@ -2,19 +2,16 @@ package dev.orca.orchestrator.events;
 
 import dev.orca.orchestrator.engine.ExecutionEvent;
 import dev.orca.orchestrator.notify.PgNotifications;
+import dev.orca.orchestrator.notify.TestPools;
 import dev.orca.testsupport.ServiceChecks;
 import dev.orca.testsupport.TestDatabase;
 import dev.orca.testsupport.TestPostgres;
 import io.r2dbc.pool.ConnectionPool;
-import io.r2dbc.pool.ConnectionPoolConfiguration;
-import io.r2dbc.spi.ConnectionFactories;
-import io.r2dbc.spi.ConnectionFactoryOptions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -34,21 +31,14 @@ final class OutboxDatabase implements AutoCloseable {
 
   OutboxDatabase(String prefix) {
     db = ServiceChecks.migrated(TestPostgres.get().freshDatabase(prefix));
-    pool = new ConnectionPool(ConnectionPoolConfiguration.builder(ConnectionFactories.get(
-            ConnectionFactoryOptions.parse(db.r2dbcUrl()).mutate()
-                .option(ConnectionFactoryOptions.USER, db.username())
-                .option(ConnectionFactoryOptions.PASSWORD, db.password())
-                .build()))
-        .maxSize(10).build());
+    pool = TestPools.pool(db, 10);
     client = DatabaseClient.create(pool);
     outbox = new ExecutionOutbox(client, JSON);
   }
 
   /** A LISTEN/NOTIFY client as one orchestrator process has it (closed with this database). */
   PgNotifications notifications() {
-    PgNotifications n = new PgNotifications(PgNotifications.listenFactory(
-        new dev.orca.common.startup.OrcaProperties.Db(db.url(), db.username(), db.password(), Duration.ofSeconds(10))),
-        client, Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(5));
+    PgNotifications n = TestPools.notifications(db, client);
     notifications.add(n);
     return n;
   }

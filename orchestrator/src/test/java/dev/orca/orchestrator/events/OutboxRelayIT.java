@@ -109,6 +109,29 @@ class OutboxRelayIT {
   }
 
   @Test
+  void afterAPassTheRelayRestsAndEverythingNotifiedMeanwhileGoesOutInOnePass() throws Exception {
+    OutboxDatabase db = database("relay_pace");
+    String topic = "orca.executions.test-" + UUID.randomUUID();
+    OutboxRelay relay = relay(db, TestKafka.get().bootstrapServers(), topic, Duration.ofMinutes(10), Duration.ofSeconds(30),
+        Duration.ofSeconds(5));
+    relay.start();
+    long first = db.insert(UUID.randomUUID(), "dev.orca.execution.started", payload(UUID.randomUUID(), "dev.orca.execution.started"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> db.count("published_at IS NULL") == 0);
+
+    // Each notified on its own while the relay rests after publishing the first: one pass takes both.
+    UUID b = UUID.randomUUID();
+    UUID c = UUID.randomUUID();
+    long second = db.insert(b, "dev.orca.execution.started", payload(b, "dev.orca.execution.started"));
+    long third = db.insert(c, "dev.orca.execution.started", payload(c, "dev.orca.execution.started"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> db.count("published_at IS NULL") == 0);
+
+    Map<Long, Instant> publishedAt = publishedAt(db);
+    assertThat(publishedAt.get(second)).as("published in the same transaction").isEqualTo(publishedAt.get(third));
+    assertThat(publishedAt.get(second)).isAfter(publishedAt.get(first));
+    assertThat(KafkaRecords.read(TestKafka.get().bootstrapServers(), topic, 3, Duration.ofSeconds(1))).hasSize(3);
+  }
+
+  @Test
   void twoRelaysOnOneDatabasePublishNothingTwiceAndKeepEachExecutionInOrder() {
     OutboxDatabase db = database("relay_two");
     String topic = "orca.executions.test-" + UUID.randomUUID();
@@ -216,10 +239,15 @@ class OutboxRelayIT {
 
   /** A relay as one orchestrator process has it: its own LISTEN connection and Kafka producer. */
   private OutboxRelay relay(OutboxDatabase db, String kafka, String topic, Duration pollInterval, Duration sendTimeout) {
+    return relay(db, kafka, topic, pollInterval, sendTimeout, Duration.ofMillis(50));
+  }
+
+  private OutboxRelay relay(OutboxDatabase db, String kafka, String topic, Duration pollInterval, Duration sendTimeout,
+      Duration pace) {
     KafkaExecutionEventPublisher publisher = new KafkaExecutionEventPublisher(kafka, topic, sendTimeout, OutboxDatabase.JSON);
     cleanUp.add(publisher::destroy);
     OutboxRelay relay = new OutboxRelay(db.outbox, publisher, db.notifications(), db.pool, pollInterval,
-        Duration.ofMillis(100), Duration.ofSeconds(1));
+        pace, Duration.ofMillis(100), Duration.ofSeconds(1));
     cleanUp.add(() -> {
       CountDownLatch stopped = new CountDownLatch(1);
       relay.stop(stopped::countDown);
@@ -240,9 +268,17 @@ class OutboxRelayIT {
   }
 
   private static Map<Long, Instant> createdAt(OutboxDatabase db) throws SQLException {
+    return times(db, "created_at");
+  }
+
+  private static Map<Long, Instant> publishedAt(OutboxDatabase db) throws SQLException {
+    return times(db, "published_at");
+  }
+
+  private static Map<Long, Instant> times(OutboxDatabase db, String column) throws SQLException {
     Map<Long, Instant> result = new HashMap<>();
     try (Connection c = db.db.connect(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT id, created_at FROM execution_outbox")) {
+        ResultSet rs = s.executeQuery("SELECT id, " + column + " FROM execution_outbox")) {
       while (rs.next()) {
         result.put(rs.getLong(1), rs.getObject(2, OffsetDateTime.class).toInstant());
       }

@@ -2,14 +2,10 @@ package dev.orca.orchestrator.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.orca.common.startup.OrcaProperties;
 import dev.orca.orchestrator.notify.PgNotifications.Notice;
 import dev.orca.testsupport.TestDatabase;
 import dev.orca.testsupport.TestPostgres;
 import io.r2dbc.pool.ConnectionPool;
-import io.r2dbc.pool.ConnectionPoolConfiguration;
-import io.r2dbc.spi.ConnectionFactories;
-import io.r2dbc.spi.ConnectionFactoryOptions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -32,15 +28,8 @@ class PgNotificationsIT {
   @BeforeEach
   void setUp() {
     db = TestPostgres.get().freshDatabase("notify");
-    pool = new ConnectionPool(ConnectionPoolConfiguration.builder(ConnectionFactories.get(
-            ConnectionFactoryOptions.parse(db.r2dbcUrl()).mutate()
-                .option(ConnectionFactoryOptions.USER, db.username())
-                .option(ConnectionFactoryOptions.PASSWORD, db.password())
-                .build()))
-        .maxSize(4).build());
-    notifications = new PgNotifications(
-        PgNotifications.listenFactory(new OrcaProperties.Db(db.url(), db.username(), db.password(), Duration.ofSeconds(10))),
-        DatabaseClient.create(pool), Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(5));
+    pool = TestPools.pool(db, 4);
+    notifications = TestPools.notifications(db, DatabaseClient.create(pool));
   }
 
   @AfterEach
