@@ -9,6 +9,7 @@ import dev.orca.testsupport.OrcaTestProperties;
 import dev.orca.testsupport.ServiceChecks;
 import dev.orca.testsupport.TestDatabase;
 import dev.orca.testsupport.TestPostgres;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,6 +17,7 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -384,10 +386,19 @@ class McpEndpointIT {
   @Test
   void clientDisconnectCancelsAnSseCallToo() throws Exception {
     String session = mcp.initialize("2025-11-25");
-    Disposable call = mcp.send(mcp.request("tools/call", McpClient.callParams("probe.hang", McpClient.json.createObjectNode())),
-        Map.of("Mcp-Session-Id", session), true, "text/event-stream").subscribe();
-    assertThat(probe.subscribed.await(10, TimeUnit.SECONDS)).isTrue();
-    call.dispose();
+    byte[] body = McpClient.json.writeValueAsBytes(
+        mcp.request("tools/call", McpClient.callParams("probe.hang", McpClient.json.createObjectNode())));
+    // A plain socket, closed once the call is upstream: a pooled HTTP client may keep its connection.
+    try (Socket socket = new Socket("localhost", port)) {
+      String head = "POST /mcp HTTP/1.1\r\nHost: localhost:" + port + "\r\nContent-Type: application/json\r\n"
+          + "Accept: text/event-stream\r\nAuthorization: Bearer " + McpClient.TOKEN + "\r\nMcp-Session-Id: " + session
+          + "\r\nContent-Length: " + body.length + "\r\n\r\n";
+      socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(body);
+      socket.getOutputStream().flush();
+      assertThat(probe.subscribed.await(10, TimeUnit.SECONDS)).as("the call reached the upstream").isTrue();
+      assertThat(probe.cancelled.getCount()).isEqualTo(1);
+    }
     assertThat(probe.cancelled.await(10, TimeUnit.SECONDS)).as("the upstream call was disposed").isTrue();
   }
 
