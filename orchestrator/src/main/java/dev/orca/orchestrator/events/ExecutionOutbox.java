@@ -30,8 +30,14 @@ public class ExecutionOutbox {
    * Claims the oldest unpublished rows nobody else holds. A row whose execution has an older
    * unpublished row outside this claim (held by another relay, or skipped) is left for later, so one
    * execution's events reach Kafka in order even with several relays.
+   *
+   * The older-row check reads "unpublished" as coalesce(...) = '-infinity' on purpose: written as
+   * "published_at IS NULL" it lets the planner probe the partial index of unpublished rows, which it
+   * believes small, once per claimed row. That index keeps an entry for every row published since the
+   * last vacuum, so each probe walked hundreds of pages (26 ms and 31,000 buffers per claim at 560
+   * steps/s); by execution it is a few rows of one execution (14x fewer buffers).
    */
-  private static final String CLAIM = """
+  static final String CLAIM = """
       WITH claimed AS (
         SELECT id FROM execution_outbox
         WHERE published_at IS NULL
@@ -43,7 +49,7 @@ public class ExecutionOutbox {
       WHERE o.id IN (SELECT id FROM claimed)
         AND NOT EXISTS (
           SELECT 1 FROM execution_outbox older
-          WHERE older.published_at IS NULL
+          WHERE coalesce(older.published_at, '-infinity') = '-infinity'
             AND older.execution_id = o.execution_id
             AND older.id < o.id
             AND older.id NOT IN (SELECT id FROM claimed))
