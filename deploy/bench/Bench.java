@@ -178,6 +178,21 @@ public class Bench {
     final Map<String, String> results = new LinkedHashMap<>();
     final String payload = "p".repeat(100);
 
+    /**
+     * A checkpoint between phases, as a server's periodic checkpoints would make, so that the next phase
+     * writes its WAL into recycled segments (min_wal_size keeps them). A fresh cluster instead creates and
+     * zero-fills a new 16 MB segment every few seconds, and every commit waits 30-50 ms while it does:
+     * at half load that was the whole start-to-first-step p99 tail. BENCH_CHECKPOINT=false measures that.
+     */
+    void checkpoint(Connection db, String when) throws Exception {
+      if (Boolean.parseBoolean(env("BENCH_CHECKPOINT", "true"))) {
+        try (var st = db.createStatement()) {
+          st.execute("CHECKPOINT");
+        }
+        log("CHECKPOINT %s", when);
+      }
+    }
+
     void run() throws Exception {
       try (InstantMcp mcp = new InstantMcp(mcpPort, "s" + STEPS);
            Connection db = DriverManager.getConnection(jdbcUrl, dbUser, dbPassword)) {
@@ -194,6 +209,7 @@ public class Bench {
           }
           log("ANALYZE after the warm-up");
         }
+        checkpoint(db, "after the warm-up");
 
         resetStatements(db);
         log("max load: %d executions, closed loop with %d outstanding", executions, outstanding);
@@ -209,6 +225,7 @@ public class Bench {
         int count = (int) Math.max(1, Math.round(rate * halfSeconds));
         log("%.0f%% load: %.1f executions/s (%.0f steps/s offered) for %d s, open loop", loadFraction * 100, rate,
             rate * STEPS, halfSeconds);
+        checkpoint(db, "before the half load");
         resetStatements(db);
         Phase half = openLoop("half", rate, count);
         awaitDone(db, half);

@@ -3,9 +3,11 @@ package dev.orca.orchestrator.engine;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +33,8 @@ public final class Engine {
   private final Map<UUID, Disposable> running = new ConcurrentHashMap<>();
   private final AtomicBoolean claiming = new AtomicBoolean();
   private final AtomicBoolean pending = new AtomicBoolean();
+  /** Slots held for executions being created already claimed by this replica ({@link #reserve()}). */
+  private final AtomicInteger reserved = new AtomicInteger();
   private volatile boolean backlog;
   private volatile boolean stopped = true;
   private Disposable wakeups;
@@ -96,7 +100,7 @@ public final class Engine {
 
   private void claimRound() {
     pending.set(false);
-    int free = settings.maxConcurrent() - running.size();
+    int free = free();
     Mono<Long> claimed = free <= 0
         ? Mono.just(0L)
         : store.claim(settings.owner(), settings.lease(), free).doOnNext(this::launch).count();
@@ -111,8 +115,72 @@ public final class Engine {
   private void afterRound(boolean full) {
     backlog = full;
     claiming.set(false);
-    if (pending.get() || (full && running.size() < settings.maxConcurrent())) {
+    if (pending.get() || (full && free() > 0)) {
       poke();
+    }
+  }
+
+  /** Slots neither running an execution nor reserved for an eager start. */
+  private int free() {
+    return settings.maxConcurrent() - running.size() - reserved.get();
+  }
+
+  /**
+   * Holds a slot for an execution about to be created with this replica's lease already on it (an
+   * eager start: no claim statement, no wake-up, no hop). Only when the engine runs, has room, and its
+   * last claim did not fill it (otherwise older work may be waiting, and it goes first).
+   */
+  public Optional<Reservation> reserve() {
+    if (stopped || backlog) {
+      return Optional.empty();
+    }
+    while (true) {
+      int held = reserved.get();
+      if (running.size() + held >= settings.maxConcurrent()) {
+        return Optional.empty();
+      }
+      if (reserved.compareAndSet(held, held + 1)) {
+        return Optional.of(new Reservation());
+      }
+    }
+  }
+
+  /** A slot {@link #reserve()} held: launch the execution into it, or release it. Either at most once. */
+  public final class Reservation {
+    private final AtomicBoolean open = new AtomicBoolean(true);
+
+    private Reservation() {}
+
+    public String owner() {
+      return settings.owner();
+    }
+
+    public Duration lease() {
+      return settings.lease();
+    }
+
+    /** Runs an execution created (and committed) with this replica's lease on it. */
+    public void launch(ClaimedExecution claimed) {
+      if (!open.compareAndSet(true, false)) {
+        throw new IllegalStateException("reservation already used");
+      }
+      if (stopped) {
+        // Stopping: give the lease back so another replica (or this one's successor) runs it at once.
+        store.release(claimed.id(), settings.owner()).subscribe(null, e -> log.debug("release failed", e));
+      } else {
+        Engine.this.launch(claimed);
+      }
+      reserved.decrementAndGet();
+    }
+
+    /** The execution was not created (or not by this start): the slot is free again. */
+    public void release() {
+      if (open.compareAndSet(true, false)) {
+        reserved.decrementAndGet();
+        if (backlog) {
+          poke(); // the slot is free and more work may be waiting
+        }
+      }
     }
   }
 

@@ -7,6 +7,7 @@ import dev.orca.orchestrator.engine.ToolInvoker;
 import dev.orca.orchestrator.notify.PgNotifications;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -64,6 +65,11 @@ class EngineLifecycle implements SmartLifecycle {
   /** This replica's lease owner name (also what its {@link WorkAnnouncer} says in its NOTIFYs). */
   String owner() {
     return owner;
+  }
+
+  /** A slot of this replica's engine for an execution the API creates already claimed, if it has room. */
+  Optional<Engine.Reservation> reserve() {
+    return enabled ? engine.reserve() : Optional.empty();
   }
 
   /** Claims now if this replica runs an engine (new work was committed here). */

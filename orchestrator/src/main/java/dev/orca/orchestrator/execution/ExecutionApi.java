@@ -38,15 +38,15 @@ class ExecutionApi {
   private final PostgresExecutionStore store;
   private final ExecutionMetrics metrics;
   private final ExecutionEventFeed feed;
-  private final WorkAnnouncer work;
+  private final ExecutionStarter starter;
 
   ExecutionApi(ExecutionQueries executions, PostgresExecutionStore store, ExecutionMetrics metrics, ExecutionEventFeed feed,
-      WorkAnnouncer work) {
+      ExecutionStarter starter) {
     this.executions = executions;
     this.store = store;
     this.metrics = metrics;
     this.feed = feed;
-    this.work = work;
+    this.starter = starter;
   }
 
   /** {@code input} is the execution's input object; {@code timeoutMs} bounds the whole execution. */
@@ -70,7 +70,7 @@ class ExecutionApi {
     if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_KEY_LENGTH)) {
       return Mono.error(problem(HttpStatus.BAD_REQUEST, "Idempotency-Key must be 1 to 255 characters."));
     }
-    return executions.start(name, input, idempotencyKey, "api", timeoutMs).flatMap(outcome -> {
+    return starter.start(name, input, idempotencyKey, timeoutMs).flatMap(outcome -> {
       if (outcome instanceof StartOutcome.UnknownWorkflow) {
         return Mono.error(problem(HttpStatus.NOT_FOUND, "No workflow named '" + name + "'."));
       }
@@ -80,7 +80,6 @@ class ExecutionApi {
       boolean created = outcome instanceof StartOutcome.Started;
       UUID id = created ? ((StartOutcome.Started) outcome).id() : ((StartOutcome.AlreadyStarted) outcome).id();
       if (created) {
-        work.announce();
         metrics.started(name, "api");
       }
       // A new execution is answered as created, without reading it back.

@@ -6,6 +6,8 @@ import static dev.orca.orchestrator.sql.Sql.bindJson;
 import static dev.orca.orchestrator.sql.Sql.readJson;
 
 import io.r2dbc.spi.Readable;
+import dev.orca.orchestrator.engine.ClaimedExecution;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -18,6 +20,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The API's side of executions: starting one (idempotently), asking for cancellation, reading them.
@@ -37,10 +40,13 @@ public class ExecutionQueries {
   public sealed interface StartOutcome {
     record UnknownWorkflow(String name) implements StartOutcome {}
     record DisabledWorkflow(String name) implements StartOutcome {}
-    /** {@code view}: the new execution as created (pending), or null when the start did not build it. */
-    record Started(UUID id, ExecutionView view) implements StartOutcome {
+    /**
+     * {@code view}: the new execution as created, or null when the start did not build it; {@code claimed}:
+     * what the engine runs, when it was created with a lease on it, else null.
+     */
+    record Started(UUID id, ExecutionView view, ClaimedExecution claimed) implements StartOutcome {
       public Started(UUID id) {
-        this(id, null);
+        this(id, null, null);
       }
     }
     record AlreadyStarted(UUID id) implements StartOutcome {}
@@ -53,60 +59,65 @@ public class ExecutionQueries {
    */
   public record Trigger(UUID eventId, JsonNode context) {}
 
-  /**
-   * Creates the execution with its steps (pending) on the workflow's current version, in one
-   * statement; the same {@code idempotencyKey} returns the existing one. The caller wakes the engines
-   * ({@link WorkAnnouncer}) once the execution is committed.
-   */
-  public Mono<StartOutcome> start(String workflow, JsonNode input, String idempotencyKey, String triggeredBy, Long timeoutMs) {
-    return start(workflow, input, idempotencyKey, triggeredBy, timeoutMs, null);
-  }
+  /** The lease an execution is created with when the starting replica's engine runs it at once. */
+  public record Lease(String owner, Duration duration) {}
 
   /**
-   * As {@link #start(String, JsonNode, String, String, Long)}, for an event: the same trigger event
-   * for the same workflow returns the existing execution. Joins the caller's transaction if there is one.
+   * Creates the execution with its steps (pending) on the workflow's current version, in one
+   * statement; the same {@code idempotencyKey} returns the existing one.
+   *
+   * <p>Without a {@code lease} the execution is pending and the caller wakes the engines once it is
+   * committed ({@link WorkAnnouncer}). With one it is created claimed, as the engine's claim would leave
+   * it (running, the lease, {@code started_at}, the {@code execution.started} event), and the outcome
+   * carries what the engine needs to run it: an eager start, without a claim statement or a wake-up.
    */
   public Mono<StartOutcome> start(String workflow, JsonNode input, String idempotencyKey, String triggeredBy, Long timeoutMs,
-      Trigger trigger) {
+      Lease lease) {
     UUID id = UUID.randomUUID();
-    // One statement (atomic on its own, or part of the caller's transaction): the workflow's lookup, the
-    // execution and its steps. No NOTIFY in it: the caller wakes the engines once it committed (WorkAnnouncer).
     var spec = db.sql("""
         WITH w AS (SELECT id, version, enabled FROM workflows WHERE name = :workflow),
+        v AS (SELECT v.definition FROM w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version),
         ex AS (
           INSERT INTO workflow_executions
-            (id, workflow_id, workflow_version, status, input, context, idempotency_key, trigger_event_id, triggered_by,
-             timeout_at, next_run_at)
-          SELECT :id, w.id, w.version, 'pending', :input,
-                 coalesce(CAST(:trigger_context AS jsonb), '{}'::jsonb) || jsonb_build_object('input', CAST(:input AS jsonb),
+            (id, workflow_id, workflow_version, status, input, context, idempotency_key, triggered_by,
+             timeout_at, next_run_at, lease_owner, lease_expires_at, started_at)
+          SELECT :id, w.id, w.version, CASE WHEN CAST(:owner AS text) IS NULL THEN 'pending' ELSE 'running' END, :input,
+                 jsonb_build_object('input', CAST(:input AS jsonb),
                      'execution', jsonb_build_object('id', CAST(:id AS uuid), 'workflow', CAST(:workflow AS text), 'version', w.version)),
-                 :key, :trigger_event_id, :triggered_by,
+                 :key, :triggered_by,
                  now() + make_interval(secs => coalesce(CAST(:timeout_ms AS bigint),
-                     (SELECT CAST(v.definition ->> 'timeoutMs' AS bigint) FROM workflow_versions v
-                      WHERE v.workflow_id = w.id AND v.version = w.version)) / 1000.0),
-                 now()
+                     (SELECT CAST(v.definition ->> 'timeoutMs' AS bigint) FROM v)) / 1000.0),
+                 now(), :owner,
+                 CASE WHEN CAST(:owner AS text) IS NOT NULL THEN now() + make_interval(secs => :lease) END,
+                 CASE WHEN CAST(:owner AS text) IS NOT NULL THEN now() END
           FROM w WHERE w.enabled
-          -- the same idempotency key or trigger event for this workflow: the existing execution stands
+          -- the same idempotency key for this workflow: the existing execution stands
           ON CONFLICT DO NOTHING
-          RETURNING id, workflow_id, workflow_version, created_at),
+          RETURNING id, workflow_id, workflow_version, status, context, timeout_at, created_at),
         steps AS (
           INSERT INTO workflow_steps (execution_id, step_name, step_index)
           SELECT ex.id, s.step ->> 'name', s.ord - 1
-          FROM ex JOIN workflow_versions v ON v.workflow_id = ex.workflow_id AND v.version = ex.workflow_version,
-               jsonb_array_elements(v.definition -> 'steps') WITH ORDINALITY AS s(step, ord)
-          RETURNING step_name, step_index)
-        SELECT w.id AS workflow_id, w.enabled, ex.id, ex.workflow_version, ex.created_at,
+          FROM ex, v, jsonb_array_elements(v.definition -> 'steps') WITH ORDINALITY AS s(step, ord)
+          RETURNING step_name, step_index),
+        started AS (
+          INSERT INTO execution_outbox (execution_id, event_type, payload)
+          SELECT ex.id, 'dev.orca.execution.started', jsonb_build_object(
+              'executionId', ex.id, 'workflow', CAST(:workflow AS text), 'workflowVersion', ex.workflow_version, 'status', 'running')
+          FROM ex WHERE ex.status = 'running')
+        SELECT w.id AS workflow_id, w.enabled, ex.id, ex.workflow_version, ex.status, ex.created_at, ex.timeout_at,
+               CASE WHEN ex.status = 'running' THEN ex.context END AS context,
+               CASE WHEN ex.status = 'running' THEN (SELECT definition FROM v) END AS definition,
                (SELECT jsonb_agg(step_name ORDER BY step_index) FROM steps) AS steps
         FROM w LEFT JOIN ex ON true
         """)
         .bind("id", id)
-        .bind("workflow", workflow);
+        .bind("workflow", workflow)
+        .bind("lease", lease == null ? 0.0 : lease.duration().toMillis() / 1000.0);
     spec = bindJson(spec, "input", input, json);
     spec = bind(spec, "key", idempotencyKey, String.class);
     spec = bind(spec, "triggered_by", triggeredBy, String.class);
     spec = bind(spec, "timeout_ms", timeoutMs, Long.class);
-    spec = bind(spec, "trigger_event_id", trigger == null ? null : trigger.eventId(), UUID.class);
-    spec = bindJson(spec, "trigger_context", trigger == null ? null : trigger.context(), json);
+    spec = bind(spec, "owner", lease == null ? null : lease.owner(), String.class);
     return spec
         .map(row -> {
           if (!Boolean.TRUE.equals(row.get("enabled", Boolean.class))) {
@@ -114,35 +125,43 @@ public class ExecutionQueries {
           }
           UUID created = row.get("id", UUID.class);
           if (created == null) {
-            return existing(row.get("workflow_id", UUID.class), idempotencyKey, trigger);
+            return existing(row.get("workflow_id", UUID.class), idempotencyKey);
           }
-          List<ExecutionView.StepView> steps = new ArrayList<>();
-          JsonNode names = readJson(row, "steps", json);
-          for (int i = 0; names != null && i < names.size(); i++) {
-            steps.add(new ExecutionView.StepView(names.get(i).asString(), i, "pending", null, null, null, null, 0, null, null, null));
-          }
-          return Mono.<StartOutcome>just(new StartOutcome.Started(created, new ExecutionView(created, workflow,
-              row.get("workflow_version", Integer.class), "pending", input, null, null, triggeredBy, idempotencyKey,
-              instant(row, "created_at"), null, null, null, steps)));
+          return Mono.<StartOutcome>just(started(row, created, workflow, input, triggeredBy, idempotencyKey));
         })
         .one()
         .flatMap(outcome -> outcome)
         .defaultIfEmpty(new StartOutcome.UnknownWorkflow(workflow));
   }
 
-  /** The execution an insert conflicted with: the same idempotency key or trigger event for the workflow. */
-  private Mono<StartOutcome> existing(UUID workflowId, String idempotencyKey, Trigger trigger) {
-    if (idempotencyKey == null && trigger == null) {
+  private StartOutcome.Started started(Readable row, UUID id, String workflow, JsonNode input, String triggeredBy,
+      String idempotencyKey) {
+    List<ExecutionView.StepView> steps = new ArrayList<>();
+    JsonNode names = readJson(row, "steps", json);
+    for (int i = 0; names != null && i < names.size(); i++) {
+      steps.add(new ExecutionView.StepView(names.get(i).asString(), i, "pending", null, null, null, null, 0, null, null, null));
+    }
+    int version = row.get("workflow_version", Integer.class);
+    String status = row.get("status", String.class);
+    Instant createdAt = instant(row, "created_at");
+    boolean claimed = "running".equals(status);
+    ExecutionView view = new ExecutionView(id, workflow, version, status, input, null, null, triggeredBy, idempotencyKey,
+        createdAt, claimed ? createdAt : null, null, null, steps);
+    return new StartOutcome.Started(id, view, !claimed ? null : new ClaimedExecution(id, workflow, version,
+        readJson(row, "definition", json), (ObjectNode) readJson(row, "context", json), 0, false,
+        instant(row, "timeout_at"), createdAt));
+  }
+
+  /** The execution an insert conflicted with: the same idempotency key for the workflow. */
+  private Mono<StartOutcome> existing(UUID workflowId, String idempotencyKey) {
+    if (idempotencyKey == null) {
       return Mono.error(new IllegalStateException("execution insert returned nothing"));
     }
-    var spec = db.sql("""
-            SELECT id FROM workflow_executions
-            WHERE workflow_id = :workflow_id AND (idempotency_key = :key OR trigger_event_id = :trigger_event_id)
-            """)
-        .bind("workflow_id", workflowId);
-    spec = bind(spec, "key", idempotencyKey, String.class);
-    spec = bind(spec, "trigger_event_id", trigger == null ? null : trigger.eventId(), UUID.class);
-    return spec.map(row -> (StartOutcome) new StartOutcome.AlreadyStarted(row.get("id", UUID.class))).one();
+    return db.sql("SELECT id FROM workflow_executions WHERE workflow_id = :workflow_id AND idempotency_key = :key")
+        .bind("workflow_id", workflowId)
+        .bind("key", idempotencyKey)
+        .map(row -> (StartOutcome) new StartOutcome.AlreadyStarted(row.get("id", UUID.class)))
+        .one();
   }
 
   /** An execution an event starts, for {@link #startAll}. */

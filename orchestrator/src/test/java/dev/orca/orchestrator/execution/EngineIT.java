@@ -9,8 +9,6 @@ import dev.orca.orchestrator.testmcp.ToolScript;
 import dev.orca.testsupport.OrcaTestProperties;
 import dev.orca.testsupport.TestDatabase;
 import dev.orca.testsupport.TestPostgres;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -500,12 +498,6 @@ class EngineIT {
   }
 
   private static List<String> query(String sql) throws Exception {
-    try (Connection c = db.connect(); ResultSet rs = c.createStatement().executeQuery(sql)) {
-      List<String> rows = new ArrayList<>();
-      while (rs.next()) {
-        rows.add(rs.getString(1));
-      }
-      return rows;
-    }
+    return db.column(sql);
   }
 }

@@ -14,7 +14,6 @@ import io.cloudevents.CloudEvent;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -470,12 +469,6 @@ class TriggerIT {
   }
 
   private static List<String> query(String sql) throws Exception {
-    try (Connection c = db.connect(); ResultSet rs = c.createStatement().executeQuery(sql)) {
-      List<String> rows = new ArrayList<>();
-      while (rs.next()) {
-        rows.add(rs.getString(1));
-      }
-      return rows;
-    }
+    return db.column(sql);
   }
 }
