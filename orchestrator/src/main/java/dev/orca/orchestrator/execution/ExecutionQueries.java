@@ -59,22 +59,8 @@ public class ExecutionQueries {
    */
   public record Trigger(UUID eventId, JsonNode context) {}
 
-  /** The lease an execution is created with when the starting replica's engine runs it at once. */
-  public record Lease(String owner, Duration duration) {}
-
-  /**
-   * Creates the execution with its steps (pending) on the workflow's current version, in one
-   * statement; the same {@code idempotencyKey} returns the existing one.
-   *
-   * <p>Without a {@code lease} the execution is pending and the caller wakes the engines once it is
-   * committed ({@link WorkAnnouncer}). With one it is created claimed, as the engine's claim would leave
-   * it (running, the lease, {@code started_at}, the {@code execution.started} event), and the outcome
-   * carries what the engine needs to run it: an eager start, without a claim statement or a wake-up.
-   */
-  public Mono<StartOutcome> start(String workflow, JsonNode input, String idempotencyKey, String triggeredBy, Long timeoutMs,
-      Lease lease) {
-    UUID id = UUID.randomUUID();
-    var spec = db.sql("""
+  /** {@link #start}: the workflow's lookup, the execution (claimed when given a lease), its steps, its started event. */
+  private static final String START = """
         WITH w AS (SELECT id, version, enabled FROM workflows WHERE name = :workflow),
         v AS (SELECT v.definition FROM w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version),
         ex AS (
@@ -100,16 +86,31 @@ public class ExecutionQueries {
           FROM ex, v, jsonb_array_elements(v.definition -> 'steps') WITH ORDINALITY AS s(step, ord)
           RETURNING step_name, step_index),
         started AS (
-          INSERT INTO execution_outbox (execution_id, event_type, payload)
-          SELECT ex.id, 'dev.orca.execution.started', jsonb_build_object(
-              'executionId', ex.id, 'workflow', CAST(:workflow AS text), 'workflowVersion', ex.workflow_version, 'status', 'running')
+          %s
           FROM ex WHERE ex.status = 'running')
         SELECT w.id AS workflow_id, w.enabled, ex.id, ex.workflow_version, ex.status, ex.created_at, ex.timeout_at,
                CASE WHEN ex.status = 'running' THEN ex.context END AS context,
                CASE WHEN ex.status = 'running' THEN (SELECT definition FROM v) END AS definition,
                (SELECT jsonb_agg(step_name ORDER BY step_index) FROM steps) AS steps
         FROM w LEFT JOIN ex ON true
-        """)
+        """.formatted(PostgresExecutionStore.startedEvent("ex", "CAST(:workflow AS text)"));
+
+  /** The lease an execution is created with when the starting replica's engine runs it at once. */
+  public record Lease(String owner, Duration duration) {}
+
+  /**
+   * Creates the execution with its steps (pending) on the workflow's current version, in one
+   * statement; the same {@code idempotencyKey} returns the existing one.
+   *
+   * <p>Without a {@code lease} the execution is pending and the caller wakes the engines once it is
+   * committed ({@link WorkAnnouncer}). With one it is created claimed, as the engine's claim would leave
+   * it (running, the lease, {@code started_at}, the {@code execution.started} event), and the outcome
+   * carries what the engine needs to run it: an eager start, without a claim statement or a wake-up.
+   */
+  public Mono<StartOutcome> start(String workflow, JsonNode input, String idempotencyKey, String triggeredBy, Long timeoutMs,
+      Lease lease) {
+    UUID id = UUID.randomUUID();
+    var spec = db.sql(START)
         .bind("id", id)
         .bind("workflow", workflow)
         .bind("lease", lease == null ? 0.0 : lease.duration().toMillis() / 1000.0);
@@ -168,9 +169,10 @@ public class ExecutionQueries {
   public record EventStart(String workflow, JsonNode input, Trigger trigger) {}
 
   /**
-   * As {@link #start(String, JsonNode, String, String, Long, Trigger)} for many, in one statement, in the
-   * caller's transaction: the executions are created in the order given ({@code created_at} and
-   * {@code next_run_at} are the clock at each insert). An {@link StartOutcome.AlreadyStarted} has a null id when
+   * Creates the executions events start (pending, with their trigger event and context) in one statement,
+   * in the caller's transaction; the same trigger event for the same workflow returns the existing
+   * execution. They are created in the order given ({@code created_at} and {@code next_run_at} are the
+   * clock at each insert). An {@link StartOutcome.AlreadyStarted} has a null id when
    * a concurrent transaction committed that execution while this statement ran.
    *
    * @return one outcome a start, in their order

@@ -98,8 +98,21 @@ public class PostgresExecutionStore implements ExecutionStore {
     });
   }
 
-  private DatabaseClient.GenericExecuteSpec claimStatement(String owner, Duration lease, int max) {
-    return db.sql("""
+  /**
+   * The {@code execution.started} event's insert for the rows aliased {@code rows} (with {@code id} and
+   * {@code workflow_version}) of the workflow named by {@code workflowName}; the caller adds the FROM. One
+   * shape whether the claim or an eager start ({@link ExecutionQueries#start}) set the execution running.
+   */
+  static String startedEvent(String rows, String workflowName) {
+    return """
+        INSERT INTO execution_outbox (execution_id, event_type, payload)
+        SELECT %1$s.id, 'dev.orca.execution.started', jsonb_build_object(
+            'executionId', %1$s.id, 'workflow', %2$s, 'workflowVersion', %1$s.workflow_version, 'status', 'running')"""
+        .formatted(rows, workflowName);
+  }
+
+  /** Claims due executions by lease; those that were pending get their started event. */
+  private static final String CLAIM = """
             WITH due AS (
               SELECT id, status AS was FROM workflow_executions
               WHERE status IN ('pending', 'running') AND next_run_at <= now()
@@ -112,9 +125,7 @@ public class PostgresExecutionStore implements ExecutionStore {
               FROM due WHERE e.id = due.id
               RETURNING e.*, due.was),
             started AS (
-              INSERT INTO execution_outbox (execution_id, event_type, payload)
-              SELECT c.id, 'dev.orca.execution.started', jsonb_build_object(
-                  'executionId', c.id, 'workflow', w.name, 'workflowVersion', c.workflow_version, 'status', 'running')
+              %s
               FROM claimed c JOIN workflows w ON w.id = c.workflow_id WHERE c.was = 'pending')
             SELECT c.id, w.name AS workflow, c.workflow_version, v.definition, c.context, c.current_step_index,
                    c.cancel_requested_at IS NOT NULL AS cancel_requested, c.timeout_at, c.created_at,
@@ -122,7 +133,10 @@ public class PostgresExecutionStore implements ExecutionStore {
             FROM claimed c
             JOIN workflows w ON w.id = c.workflow_id
             JOIN workflow_versions v ON v.workflow_id = c.workflow_id AND v.version = c.workflow_version
-            """)
+            """.formatted(startedEvent("c", "w.name"));
+
+  private DatabaseClient.GenericExecuteSpec claimStatement(String owner, Duration lease, int max) {
+    return db.sql(CLAIM)
         .bind("max", max)
         .bind("owner", owner)
         .bind("lease", lease.toMillis() / 1000.0);
